@@ -1,0 +1,1 @@
+"""The `sop` command line: thin argument parsing around the flows."""

@@ -1,0 +1,155 @@
+"""`sop` command line: run, validate, demo, generate.
+
+Every failure prints one paragraph naming what and where and exits non-zero;
+`--debug` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from sop.config import DEPARTMENTS
+from sop.periods import last_complete_period, parse_period
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="sop", description="Sales & operations coordination pipeline")
+    p.add_argument("--debug", action="store_true", help="show tracebacks on failure")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the monthly cycle as a Prefect flow")
+    run.add_argument("--config", required=True, help="YAML config file")
+    run.add_argument("--period", help="YYYY-MM (default: the last complete month)")
+    run.add_argument("--resend", action="append", default=[], choices=DEPARTMENTS,
+                     help="send this department's packets again on purpose (repeatable)")
+
+    val = sub.add_parser("validate", help="extract and validate the datasets only (no planning)")
+    val.add_argument("--config", required=True, help="YAML config file")
+    val.add_argument("--period", help="YYYY-MM (default: the last complete month)")
+    val.add_argument("--docs", action="store_true",
+                     help="also build GX Data Docs into <output_dir>/data-docs/")
+
+    demo = sub.add_parser("demo", help="generate the demo ERP and run the cycle on it")
+    demo.add_argument("--dir", default="demo", help="where the demo ERP, warehouse and output go")
+    demo.add_argument("--scale", default="small", choices=("small", "medium", "large"))
+    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--period", help="YYYY-MM (default: the last complete month)")
+
+    gen = sub.add_parser("generate", help="write the demo ERP into a database")
+    gen.add_argument("--url", required=True, help="SQLAlchemy URL of the target database")
+    gen.add_argument("--scale", default="small", choices=("small", "medium", "large"))
+    gen.add_argument("--seed", type=int, default=7)
+    gen.add_argument("--end", help="last month of history, YYYY-MM (default: last complete month)")
+    for sp in (run, val, demo, gen):
+        sp.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show tracebacks on failure")
+    return p
+
+
+def _default_period(value: str | None) -> str:
+    period = value or last_complete_period(date.today())
+    parse_period(period)
+    return period
+
+
+def _cmd_generate(args: argparse.Namespace) -> int:
+    from sop.demo import generate_erp
+
+    counts = generate_erp(args.url, scale=args.scale, seed=args.seed, end=_default_period(args.end))
+    total = sum(counts.values())
+    print(f"wrote {total:,} rows in {len(counts)} tables: "
+          + ", ".join(f"{k}={v:,}" for k, v in counts.items()))
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from flows.monthly import monthly_cycle
+
+    result = monthly_cycle(config_path=args.config, period=args.period, resend=args.resend)
+    _print_result(result)
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from flows.ingest import ingest_validate
+    from sop.config import load_config
+    from sop.quality import QualityGateError
+
+    try:
+        result = ingest_validate(config_path=args.config, period=args.period, docs=args.docs)
+    except QualityGateError as e:
+        print(f"sop validate: failed: {_one_paragraph(e)}", file=sys.stderr)
+        if args.docs:
+            out = Path(load_config(args.config, os.environ).output_dir)
+            print(f"  Data Docs: {out / 'data-docs' / 'index.html'}", file=sys.stderr)
+        return 1
+    print(result["summary"])
+    for note in result["notes"]:
+        print(f"  warning: {note}")
+    if result["docs"]:
+        print(f"  Data Docs: {result['docs']}")
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from cli.demo import prepare_demo
+    from flows.monthly import monthly_cycle
+
+    period = _default_period(args.period)
+    config_path = prepare_demo(Path(args.dir), args.scale, args.seed, period)
+    print(f"demo config: {config_path}")
+    result = monthly_cycle(config_path=str(config_path), period=period)
+    _print_result(result)
+    return 0
+
+
+def _print_result(result: dict) -> None:
+    out = Path(result["output_dir"])
+    period = result["period"]
+    print(f"\nS&OP cycle {period} completed (run {result['run_id']})")
+    print(f"  plan rows stored: {result['stored']}")
+    print(f"  alerts: {len(result['alerts'])} "
+          f"({sum(a['state'] == 'open' for a in result['alerts'])} open)")
+    print(f"  packets: {out / 'packets' / period}/<department>/packet.html")
+    for d in sorted((out / "packets" / period).glob("*/packet.html")):
+        print(f"    {d}")
+    print(f"  mail outbox (.eml, when no SMTP server is configured): {out / 'outbox' / period}")
+
+
+COMMANDS = {"run": _cmd_run, "validate": _cmd_validate, "demo": _cmd_demo,
+            "generate": _cmd_generate}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # Without PREFECT_API_URL each command starts Prefect's temporary server; on a busy
+    # machine it can take longer than Prefect's 20 s default to come up.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    try:
+        return COMMANDS[args.command](args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:  # noqa: BLE001 - the CLI turns every failure into a message
+        if args.debug:
+            traceback.print_exc()
+        else:
+            print(f"sop {args.command}: failed: {_one_paragraph(e)}", file=sys.stderr)
+            print("(run with --debug for the traceback)", file=sys.stderr)
+        return 1
+
+
+def _one_paragraph(e: BaseException) -> str:
+    text = " ".join(str(e).split()) or type(e).__name__
+    return text if len(text) < 2000 else text[:2000] + " ..."
+
+
+if __name__ == "__main__":
+    sys.exit(main())

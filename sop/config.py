@@ -1,0 +1,232 @@
+"""The one configuration object: a YAML file validated by pydantic.
+
+`load_config(path, environ)` is the only place that reads the file and the
+environment; everything else receives the resulting `Config` (or plain values
+taken from it). `${VAR}` and `${VAR:-default}` in any string are replaced from
+`environ`, so secrets stay out of files in git.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError, model_validator
+
+from sop.contracts import DATASETS
+
+DEPARTMENTS: tuple[str, ...] = (
+    "sales", "marketing", "sales_admin", "supply", "procurement", "management",
+)
+
+
+class ConfigError(ValueError):
+    """A configuration problem, with a message that names the file and the key."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SourceConfig(_Strict):
+    url: str
+
+
+class DatasetConfig(_Strict):
+    source: str | None = None
+    table: str | None = None
+    query: str | None = None
+    columns: dict[str, str] = Field(default_factory=dict)  # source name -> contract name
+    on_error: Literal["stop", "quarantine"] = "stop"
+
+    @model_validator(mode="after")
+    def _table_or_query(self) -> DatasetConfig:
+        if self.table and self.query:
+            raise ValueError("give either 'table' or 'query', not both")
+        return self
+
+
+class WarehouseConfig(_Strict):
+    url: str
+
+
+class SmtpConfig(_Strict):
+    host: str
+    port: int = Field(default=25, ge=1, le=65535)
+    security: Literal["none", "starttls", "ssl"] = "none"
+    username: str | None = None
+    password: str | None = None
+    sender: EmailStr
+    timeout_seconds: float = Field(default=30, gt=0)
+
+
+class DepartmentConfig(_Strict):
+    heads: list[EmailStr] = Field(min_length=1)
+    locale: Literal["en", "zh"] = "en"
+
+
+class Thresholds(_Strict):
+    """Alert and planning thresholds; every default is documented in docs/ARCHITECTURE.md."""
+
+    forecast_vs_budget_pct: float = Field(default=10.0, gt=0)
+    actual_vs_forecast_pct: float = Field(default=15.0, gt=0)
+    stockout_weeks: float = Field(default=8.0, gt=0)
+    excess_cover_weeks: float = Field(default=26.0, gt=0)
+    lead_time_increase_pct: float = Field(default=20.0, gt=0)
+    price_spike_pct: float = Field(default=10.0, gt=0)
+    sustained_periods: int = Field(default=2, ge=1)
+    volume_band_pct: float = Field(default=50.0, gt=0)
+    freshness_tolerance_days: int = Field(default=7, ge=0)
+
+
+class PlanningConfig(_Strict):
+    horizon_months: int = Field(default=18, ge=1, le=36)
+    history_months: int = Field(default=60, ge=13)
+    budget_growth_pct: float = 5.0
+    budget_amount: float | None = None
+    key_accounts: list[str] = Field(default_factory=list)
+    service_level: float = Field(default=0.95, gt=0.5, lt=1)
+
+
+class Config(_Strict):
+    sources: dict[str, SourceConfig] = Field(min_length=1)
+    datasets: dict[str, DatasetConfig] = Field(default_factory=dict)
+    warehouse: WarehouseConfig
+    output_dir: str = "out"
+    smtp: SmtpConfig | None = None
+    departments: dict[str, DepartmentConfig]
+    thresholds: Thresholds = Field(default_factory=Thresholds)
+    planning: PlanningConfig = Field(default_factory=PlanningConfig)
+    company: str = "Demo Manufacturing"
+    timezone: str = "UTC"
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Config:
+        unknown = sorted(set(self.datasets) - set(DATASETS))
+        if unknown:
+            raise ValueError(f"unknown dataset(s) {unknown}; known: {', '.join(DATASETS)}")
+        unknown_dept = sorted(set(self.departments) - set(DEPARTMENTS))
+        if unknown_dept:
+            raise ValueError(f"unknown department(s) {unknown_dept}; known: {', '.join(DEPARTMENTS)}")
+        missing = [d for d in DEPARTMENTS if d not in self.departments]
+        if missing:
+            raise ValueError(f"missing department(s) {missing}: every department needs heads")
+        for name, ds in self.datasets.items():
+            if ds.source and ds.source not in self.sources:
+                raise ValueError(
+                    f"datasets.{name}.source: {ds.source!r} is not one of sources "
+                    f"({', '.join(self.sources)})")
+        if len(self.sources) > 1 and "erp" not in self.sources:
+            bare = [n for n in DATASETS if not (n in self.datasets and self.datasets[n].source)]
+            if bare:
+                raise ValueError(
+                    "with several sources and none named 'erp', every dataset needs "
+                    f"'source'; missing for: {', '.join(bare)}")
+        return self
+
+    def dataset(self, name: str) -> DatasetConfig:
+        return self.datasets.get(name, DatasetConfig())
+
+    def source_url(self, dataset: str) -> str:
+        src = self.dataset(dataset).source
+        if src is None:
+            src = "erp" if "erp" in self.sources else next(iter(self.sources))
+        return self.sources[src].url
+
+    @property
+    def fingerprint(self) -> str:
+        """A stable hash of the resolved config (secrets included only as a hash)."""
+        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+def _substitute(value: object, environ: Mapping[str, str], where: str) -> object:
+    if isinstance(value, dict):
+        return {k: _substitute(v, environ, f"{where}.{k}" if where else str(k))
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [_substitute(v, environ, f"{where}.{i}") for i, v in enumerate(value)]
+    if isinstance(value, str):
+        def repl(m: re.Match[str]) -> str:
+            name, default = m.group(1), m.group(2)
+            if name in environ:
+                return environ[name]
+            if default is not None:
+                return default
+            raise ConfigError(f"{where}: environment variable ${{{name}}} is not set")
+        return _VAR.sub(repl, value)
+    return value
+
+
+def _format_error(path: str, err: ValidationError) -> str:
+    lines = []
+    for e in err.errors():
+        loc = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        msg = e["msg"].removeprefix("Value error, ")
+        if e["type"] == "extra_forbidden":
+            msg = "unknown key"
+        lines.append(f"{loc}: {msg}")
+    return f"invalid config {path}: " + "; ".join(lines)
+
+
+def config_from_mapping(raw: object, environ: Mapping[str, str], path: str = "<config>") -> Config:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"invalid config {path}: expected a mapping at the top level")
+    try:
+        resolved = _substitute(raw, environ, "")
+    except ConfigError as e:
+        raise ConfigError(f"invalid config {path}: {e}") from None
+    try:
+        return Config.model_validate(resolved)
+    except ValidationError as e:
+        raise ConfigError(_format_error(path, e)) from None
+
+
+def _anchor_paths(raw: dict, base: Path) -> dict:
+    """Make relative SQLite files and output_dir relative to the config file, not the cwd."""
+    def fix_url(url: object) -> object:
+        if isinstance(url, str) and url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+            rest = url.removeprefix("sqlite:///")
+            if rest and not rest.startswith(":memory:"):
+                return "sqlite:///" + str((base / rest).resolve())
+        return url
+
+    out = dict(raw)
+    for section in ("sources",):
+        if isinstance(out.get(section), dict):
+            out[section] = {
+                k: ({**v, "url": fix_url(v.get("url"))} if isinstance(v, dict) else v)
+                for k, v in out[section].items()}
+    if isinstance(out.get("warehouse"), dict):
+        out["warehouse"] = {**out["warehouse"], "url": fix_url(out["warehouse"].get("url"))}
+    od = out.get("output_dir", "out")
+    if isinstance(od, str) and not Path(od).is_absolute():
+        out["output_dir"] = str((base / od).resolve())
+    return out
+
+
+def load_config(path: str | Path, environ: Mapping[str, str]) -> Config:
+    """Read, substitute and validate the YAML config at `path`.
+
+    `environ` is passed in (the caller gives the process environment), so this module never
+    reads the process environment itself.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"config file not found: {p}")
+    try:
+        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except yaml.YAMLError as e:
+        raise ConfigError(f"invalid config {p}: not valid YAML ({e})") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"invalid config {p}: expected a mapping at the top level")
+    resolved = config_from_mapping(raw, environ, str(p))
+    return Config.model_validate(_anchor_paths(resolved.model_dump(mode="json"), p.parent.resolve()))

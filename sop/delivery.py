@@ -1,0 +1,251 @@
+"""Packet e-mails: the message, sending it over SMTP or writing it as .eml, and the outbox
+that delivers each packet exactly once per (period, department, recipient).
+
+The outbox is the warehouse table `sop_deliveries`. `deliver_packets` first records every
+owed delivery as `pending`, then sends them one by one and marks each `sent` right after its
+success (or `failed`, with the error). A re-run sends only what is still owed. A crash between
+a successful send and its `sent` mark can repeat that one e-mail on the next run; its
+Message-ID is deterministic, so receiving systems can tell the copies apart. Concurrent runs
+for the same period are not coordinated here (the flow runs once per period).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import smtplib
+import ssl
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Protocol
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from sop.config import SmtpConfig
+from sop.warehouse import deliveries, now_utc, upsert_rows
+
+
+class Packet(Protocol):
+    """What is sent: reports.render.RenderedPacket or anything shaped like it."""
+
+    subject: str
+    html: str
+    text: str
+
+
+class DeliveryError(RuntimeError):
+    """A packet could not be delivered. `transient` is True when trying again later may work
+    (connection refused, timeout, 4xx reply), False for permanent failures (5xx reply, TLS or
+    login refused). `results` holds every key's outcome when raised by `deliver_packets`."""
+
+    def __init__(self, message: str, *, transient: bool,
+                 results: Iterable[DeliveryResult] = ()) -> None:
+        super().__init__(message)
+        self.transient = transient
+        self.results = list(results)
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    period: str
+    department: str
+    recipient: str
+    status: str  # sent, already_sent, failed
+    channel: str  # smtp, file
+    message_id: str
+    attempts: int
+    location: str | None = None
+    error: str | None = None
+    transient: bool = False  # for failed: may a later attempt work?
+
+    @property
+    def key(self) -> str:
+        return delivery_key(self.period, self.department, self.recipient)
+
+
+def delivery_key(period: str, department: str, recipient: str) -> str:
+    return f"{period}/{department}/{recipient}"
+
+
+def message_id(period: str, department: str, recipient: str) -> str:
+    """A Message-ID that depends on (period, department, recipient) only."""
+    digest = hashlib.sha256(delivery_key(period, department, recipient.lower()).encode())
+    return f"<sop-{period}-{department}-{digest.hexdigest()[:16]}@sop.local>"
+
+
+def packet_message(rendered: Packet, sender: str, recipient: str, period: str,
+                   department: str, *, date: datetime | None = None) -> EmailMessage:
+    """A multipart/alternative e-mail (plain text, then HTML) for one recipient."""
+    msg = EmailMessage()
+    msg["Subject"] = rendered.subject
+    msg["From"] = sender
+    msg["To"] = recipient
+    msg["Date"] = format_datetime(date or datetime.now(UTC))
+    msg["Message-ID"] = message_id(period, department, recipient)
+    msg["X-SOP-Key"] = delivery_key(period, department, recipient)
+    msg["Auto-Submitted"] = "auto-generated"
+    msg.set_content(rendered.text, subtype="plain", charset="utf-8")
+    msg.add_alternative(rendered.html, subtype="html", charset="utf-8")
+    digest = hashlib.sha256(f"{msg['Message-ID']}\n{rendered.text}\n{rendered.html}".encode())
+    msg.set_boundary(f"==sop-{digest.hexdigest()[:24]}==")  # same packet, same bytes
+    return msg
+
+
+def _decode(text: bytes | str) -> str:
+    return text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+
+
+def send_smtp(message: EmailMessage, smtp: SmtpConfig, *,
+              tls_context: ssl.SSLContext | None = None) -> None:
+    """Send `message` through the configured server (security none / starttls / ssl, login
+    when a username is set). `tls_context` defaults to the system's verifying context.
+    Raises DeliveryError naming host:port and the recipient."""
+    where, rcpt = f"{smtp.host}:{smtp.port}", message["To"]
+
+    def error(text: str, transient: bool) -> DeliveryError:
+        kind = "transient" if transient else "permanent"
+        return DeliveryError(f"SMTP {where}, recipient {rcpt}: {text} ({kind})",
+                             transient=transient)
+
+    context = tls_context or ssl.create_default_context()
+    try:
+        if smtp.security == "ssl":
+            client: smtplib.SMTP = smtplib.SMTP_SSL(smtp.host, smtp.port, context=context,
+                                                    timeout=smtp.timeout_seconds)
+        else:
+            client = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout_seconds)
+        with client:
+            client.ehlo()
+            if smtp.security == "starttls":
+                client.starttls(context=context)
+                client.ehlo()
+            if smtp.username:
+                client.login(smtp.username, smtp.password or "")
+            refused = client.send_message(message)
+    except smtplib.SMTPRecipientsRefused as e:
+        codes = [code for code, _ in e.recipients.values()]
+        detail = "; ".join(f"{r}: {c} {_decode(m)}" for r, (c, m) in e.recipients.items())
+        raise error(f"recipient refused ({detail})",
+                    all(400 <= c < 500 for c in codes)) from e
+    except smtplib.SMTPResponseException as e:
+        raise error(f"server replied {e.smtp_code} {_decode(e.smtp_error)}",
+                    not 500 <= e.smtp_code < 600) from e
+    except smtplib.SMTPServerDisconnected as e:
+        raise error(f"server disconnected: {e}", True) from e
+    except smtplib.SMTPException as e:  # e.g. STARTTLS or AUTH not offered
+        raise error(str(e), False) from e
+    except ssl.SSLError as e:  # certificate or protocol mismatch: a configuration problem
+        raise error(f"TLS failed: {e}", False) from e
+    except OSError as e:  # refused, unreachable, timed out, name not resolved
+        raise error(f"cannot connect: {e}", True) from e
+    if refused:
+        raise error(f"recipient refused: {refused}", False)
+
+
+def write_eml(message: EmailMessage, path: str | Path) -> Path:
+    """Write `message` to `path` (atomically; parent folders created) and return the path."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_bytes(message.as_bytes())
+    os.replace(tmp, target)
+    return target
+
+
+def _file_name(recipient: str) -> str:
+    return re.sub(r"[^A-Za-z0-9@._+-]", "_", recipient) + ".eml"
+
+
+def _pending(packets: Mapping[str, Packet], recipients: Mapping[str, Iterable[str]]
+             ) -> list[tuple[str, str]]:
+    keys = []
+    for department in packets:
+        seen: set[str] = set()
+        for r in recipients.get(department) or ():
+            r = str(r).strip()
+            if r and r.lower() not in seen:
+                seen.add(r.lower())
+                keys.append((department, r))
+        if not seen:
+            raise ValueError(f"no recipients for department {department!r}")
+    return keys
+
+
+def _mark(engine: Engine, period: str, department: str, recipient: str, **values: object) -> int:
+    cond = sa.and_(deliveries.c.period == period, deliveries.c.department == department,
+                   deliveries.c.recipient == recipient)
+    with engine.begin() as conn:
+        conn.execute(deliveries.update().where(cond).values(
+            attempts=deliveries.c.attempts + 1, **values))
+        return conn.execute(sa.select(deliveries.c.attempts).where(cond)).scalar_one()
+
+
+def deliver_packets(engine: Engine, period: str, packets: Mapping[str, Packet],
+                    recipients: Mapping[str, Iterable[str]], smtp: SmtpConfig | None,
+                    outbox_dir: str | Path, sender_fallback: str = "sop@localhost",
+                    resend: Iterable[str] = frozenset(), *,
+                    tls_context: ssl.SSLContext | None = None) -> list[DeliveryResult]:
+    """Deliver each department's packet to each of its recipients, exactly once per
+    (period, department, recipient): over SMTP when `smtp` is given, else as
+    `<outbox_dir>/<period>/<department>/<recipient>.eml`. Deliveries already `sent` are
+    skipped unless their department is in `resend`. Raises DeliveryError (with `results`)
+    after trying all when any failed; returns one result per key otherwise."""
+    channel = "smtp" if smtp is not None else "file"
+    sender = str(smtp.sender) if smtp is not None else sender_fallback
+    again = set(resend)
+    keys = _pending(packets, recipients)
+    results: dict[tuple[str, str], DeliveryResult] = {}
+    todo: list[tuple[str, str]] = []
+    with engine.begin() as conn:
+        rows = conn.execute(sa.select(deliveries).where(deliveries.c.period == period)).all()
+        existing = {(r.department, r.recipient): r for r in rows}
+        for department, recipient in keys:
+            old = existing.get((department, recipient))
+            mid = message_id(period, department, recipient)
+            if old is not None and old.status == "sent" and department not in again:
+                results[(department, recipient)] = DeliveryResult(
+                    period, department, recipient, "already_sent", old.channel, old.message_id,
+                    old.attempts, old.location)
+                continue
+            upsert_rows(conn, deliveries, [{
+                "period": period, "department": department, "recipient": recipient,
+                "subject": packets[department].subject[:200], "status": "pending",
+                "attempts": old.attempts if old is not None else 0, "message_id": mid,
+                "channel": channel}])
+            todo.append((department, recipient))
+    for department, recipient in todo:
+        mid = message_id(period, department, recipient)
+        msg = packet_message(packets[department], sender, recipient, period, department)
+        location = None
+        try:
+            if smtp is not None:
+                send_smtp(msg, smtp, tls_context=tls_context)
+            else:
+                location = str(write_eml(msg, Path(outbox_dir) / period / department
+                                         / _file_name(recipient)))
+        except (DeliveryError, OSError) as e:
+            text = str(e) if isinstance(e, DeliveryError) else f"cannot write .eml: {e}"
+            attempts = _mark(engine, period, department, recipient, status="failed",
+                             last_error=text[:2000])
+            results[(department, recipient)] = DeliveryResult(
+                period, department, recipient, "failed", channel, mid, attempts, error=text,
+                transient=isinstance(e, DeliveryError) and e.transient)
+            continue
+        attempts = _mark(engine, period, department, recipient, status="sent",
+                         sent_at=now_utc(), last_error=None, location=location)
+        results[(department, recipient)] = DeliveryResult(
+            period, department, recipient, "sent", channel, mid, attempts, location)
+    ordered = [results[k] for k in keys]
+    failed = [r for r in ordered if r.status == "failed"]
+    if failed:
+        detail = "; ".join(f"{r.key}: {r.error}" for r in failed)
+        raise DeliveryError(
+            f"{len(failed)} of {len(ordered)} packet deliveries for {period} failed: {detail}",
+            transient=all(r.transient for r in failed), results=ordered)
+    return ordered

@@ -1,0 +1,44 @@
+"""The plan: what the planning stage hands to alerts, packets and the warehouse.
+
+All frames are long, with `ds` the first day of a month (pandas Timestamp), and
+are new frames: no function mutates its inputs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+# Column lists, so that producers and consumers agree on one place.
+SALES_MONTHLY_COLUMNS = ("ds", "region", "category", "sku", "customer_id", "qty", "revenue")
+FORECAST_COLUMNS = ("level", "unique_id", "region", "category", "sku", "ds", "forecast",
+                    "lo_80", "hi_80", "lo_95", "hi_95", "model", "revenue")
+BUDGET_COLUMNS = ("version_id", "year", "ds", "region", "category", "qty", "revenue")
+BALANCE_COLUMNS = ("sku", "warehouse_id", "ds", "opening", "receipts", "demand", "closing",
+                   "safety_stock", "weeks_of_supply")
+ALERT_COLUMNS = ("alert_key", "rule", "entity", "severity", "state", "message", "cause",
+                 "owners", "figures", "first_seen", "last_seen")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One period's plan outputs.
+
+    - sales_monthly: actual demand (ordered, not cancelled) by order month through `period`;
+      qty in units, revenue in the company currency.
+    - forecast: rolling forecast for the months after `period`, every hierarchy level
+      (`level` in total, category, region, category_region, sku_region); region/category/sku
+      are None where the level does not split by them; qty in units, revenue = units x price.
+    - budget: the budget version in force for the planned year(s), by month x region x category.
+    - balance: projected finished-goods balance by sku x warehouse x month (units).
+    - alerts: the alerts raised or still open after this period's rules.
+    """
+
+    period: str
+    sales_monthly: pd.DataFrame
+    forecast: pd.DataFrame
+    budget: pd.DataFrame
+    balance: pd.DataFrame
+    alerts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ALERT_COLUMNS))
+    notes: tuple[str, ...] = ()  # data-quality and planning notes for the packets

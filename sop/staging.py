@@ -1,0 +1,52 @@
+"""Staging: cast contract frames to their logical types (after the quality gate).
+
+Like a dbt staging model: one function, a new frame, no rows dropped. Values that
+do not cast become missing here only because the quality gate has already
+stopped the cycle on them (critical) or reported them (warning).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from sop.contracts import LogicalType, contract_for
+from sop.periods import period_end
+
+
+def cast_series(values: pd.Series, logical: LogicalType) -> pd.Series:
+    """`values` cast to `logical`; uncastable entries become missing (NaN/NaT/<NA>)."""
+    if logical == "string":
+        return values.astype(object).where(values.notna(), None).map(
+            lambda v: v if v is None or isinstance(v, str) else _as_text(v))
+    if logical == "number":
+        return pd.to_numeric(values, errors="coerce").astype("float64")
+    if logical == "int":
+        num = pd.to_numeric(values, errors="coerce")
+        return num.where(num.isna() | (num == num.round())).astype("Int64")
+    if logical == "date":
+        return pd.to_datetime(values, errors="coerce").dt.normalize()
+    raise ValueError(f"unknown logical type {logical!r}")
+
+
+def _as_text(v: object) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def staged(frame: pd.DataFrame, dataset: str) -> pd.DataFrame:
+    """A new frame with every contract column cast to its contract type."""
+    contract = contract_for(dataset)
+    out = pd.DataFrame(index=frame.index)
+    for col in contract.columns:
+        out[col.name] = cast_series(frame[col.name], col.type) if col.name in frame else None
+    return out.reset_index(drop=True)
+
+
+def as_of(frame: pd.DataFrame, dataset: str, period: str) -> pd.DataFrame:
+    """Fact rows dated up to the end of `period` (so a past period can be re-planned as it was)."""
+    contract = contract_for(dataset)
+    if contract.kind != "fact" or contract.date_column is None:
+        return frame
+    dates = frame[contract.date_column]
+    return frame[dates <= period_end(period)].reset_index(drop=True)

@@ -1,0 +1,197 @@
+"""The pipeline's own tables (the "warehouse"), and idempotent writes to them.
+
+The ERP is only ever read. Everything the pipeline produces lands here, keyed by
+business keys so that re-running a period replaces rows instead of adding them:
+plan tables by `period`, alerts by `alert_key`, deliveries by
+(period, department, recipient).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+metadata = sa.MetaData()
+
+runs = sa.Table(
+    "sop_runs", metadata,
+    sa.Column("run_id", sa.String(64), primary_key=True),
+    sa.Column("period", sa.String(7), nullable=False, index=True),
+    sa.Column("flow", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("started_at", sa.DateTime, nullable=False),
+    sa.Column("finished_at", sa.DateTime),
+    sa.Column("config_hash", sa.String(64)),
+    sa.Column("code_version", sa.String(64)),
+    sa.Column("snapshot_hash", sa.String(64)),
+    sa.Column("snapshot", sa.Text),  # json: per dataset row count and max date
+    sa.Column("message", sa.Text),
+)
+
+dq_results = sa.Table(
+    "sop_dq_results", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("run_id", sa.String(64), nullable=False, index=True),
+    sa.Column("period", sa.String(7), nullable=False, index=True),
+    sa.Column("dataset", sa.String(64), nullable=False),
+    sa.Column("expectation", sa.String(128), nullable=False),
+    sa.Column("column_name", sa.String(128)),
+    sa.Column("severity", sa.String(16), nullable=False),
+    sa.Column("success", sa.Boolean, nullable=False),
+    sa.Column("element_count", sa.BigInteger),
+    sa.Column("unexpected_count", sa.BigInteger),
+    sa.Column("sample_keys", sa.Text),
+    sa.Column("checked_at", sa.DateTime, nullable=False),
+)
+
+forecasts = sa.Table(
+    "sop_forecasts", metadata,
+    sa.Column("period", sa.String(7), nullable=False),  # as-of month of the forecast run
+    sa.Column("run_id", sa.String(64), nullable=False),
+    sa.Column("level", sa.String(32), nullable=False),
+    sa.Column("unique_id", sa.String(200), nullable=False),
+    sa.Column("ds", sa.Date, nullable=False),
+    sa.Column("forecast", sa.Float, nullable=False),
+    sa.Column("lo_80", sa.Float), sa.Column("hi_80", sa.Float),
+    sa.Column("lo_95", sa.Float), sa.Column("hi_95", sa.Float),
+    sa.Column("model", sa.String(64)),
+    sa.PrimaryKeyConstraint("period", "unique_id", "ds"),
+)
+
+budgets = sa.Table(
+    "sop_budgets", metadata,
+    sa.Column("version_id", sa.String(64), nullable=False),
+    sa.Column("year", sa.Integer, nullable=False),
+    sa.Column("approved", sa.Boolean, nullable=False, default=False),
+    sa.Column("ds", sa.Date, nullable=False),
+    sa.Column("region", sa.String(100), nullable=False),
+    sa.Column("category", sa.String(100), nullable=False),
+    sa.Column("qty", sa.Float, nullable=False),
+    sa.Column("revenue", sa.Float, nullable=False),
+    sa.PrimaryKeyConstraint("version_id", "ds", "region", "category"),
+)
+
+balances = sa.Table(
+    "sop_balances", metadata,
+    sa.Column("period", sa.String(7), nullable=False),
+    sa.Column("run_id", sa.String(64), nullable=False),
+    sa.Column("sku", sa.String(64), nullable=False),
+    sa.Column("warehouse_id", sa.String(64), nullable=False),
+    sa.Column("ds", sa.Date, nullable=False),
+    sa.Column("opening", sa.Float, nullable=False),
+    sa.Column("receipts", sa.Float, nullable=False),
+    sa.Column("demand", sa.Float, nullable=False),
+    sa.Column("closing", sa.Float, nullable=False),
+    sa.Column("safety_stock", sa.Float, nullable=False),
+    sa.Column("weeks_of_supply", sa.Float),
+    sa.PrimaryKeyConstraint("period", "sku", "warehouse_id", "ds"),
+)
+
+alerts = sa.Table(
+    "sop_alerts", metadata,
+    sa.Column("alert_key", sa.String(200), primary_key=True),
+    sa.Column("rule", sa.String(64), nullable=False),
+    sa.Column("entity", sa.String(200), nullable=False),
+    sa.Column("severity", sa.String(16), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),  # open, acknowledged, resolved
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("figures", sa.Text),  # json
+    sa.Column("cause", sa.String(32)),
+    sa.Column("owners", sa.String(200)),  # comma-separated departments
+    sa.Column("first_seen", sa.String(7), nullable=False),
+    sa.Column("last_seen", sa.String(7), nullable=False),
+    sa.Column("pushed_severity", sa.String(16)),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+)
+
+deliveries = sa.Table(
+    "sop_deliveries", metadata,
+    sa.Column("period", sa.String(7), nullable=False),
+    sa.Column("department", sa.String(32), nullable=False),
+    sa.Column("recipient", sa.String(254), nullable=False),
+    sa.Column("subject", sa.String(200), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # pending, sent, failed
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("message_id", sa.String(200), nullable=False),
+    sa.Column("channel", sa.String(16), nullable=False),  # smtp, file
+    sa.Column("location", sa.Text),  # eml path when written to file
+    sa.Column("last_error", sa.Text),
+    sa.Column("sent_at", sa.DateTime),
+    sa.PrimaryKeyConstraint("period", "department", "recipient"),
+)
+
+quarantine = sa.Table(  # rows set aside by the data-quality gate (datasets on_error: quarantine)
+    "sop_quarantine", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("run_id", sa.String(64), nullable=False, index=True),
+    sa.Column("period", sa.String(7), nullable=False, index=True),
+    sa.Column("dataset", sa.String(64), nullable=False),
+    sa.Column("row_key", sa.Text, nullable=False),
+    sa.Column("reasons", sa.Text, nullable=False),
+    sa.Column("row_data", sa.Text),  # json: the row as extracted
+    sa.Column("quarantined_at", sa.DateTime, nullable=False),
+)
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def warehouse_engine(url: str) -> Engine:
+    """An engine for the warehouse, with its tables created on first use."""
+    engine = sa.create_engine(url, future=True, pool_pre_ping=True)
+    metadata.create_all(engine)
+    return engine
+
+
+def table_records(df: pd.DataFrame, table: sa.Table) -> list[dict]:
+    cols = [c.name for c in table.columns if c.name in df.columns]
+    frame = df[cols].astype(object).where(df[cols].notna(), None)
+    recs = frame.to_dict("records")
+    for r in recs:
+        for k, v in r.items():
+            if isinstance(v, pd.Timestamp):
+                r[k] = v.date() if isinstance(table.c[k].type, sa.Date) else v.to_pydatetime()
+    return recs
+
+
+def replace_rows(engine: Engine, table: sa.Table, key: Mapping[str, object],
+                 frame: pd.DataFrame) -> int:
+    """Replace every row matching `key` by the rows of `frame`, in one transaction."""
+    cond = sa.and_(*(table.c[k] == v for k, v in key.items()))
+    recs = table_records(frame.assign(**dict(key)), table) if len(frame) else []
+    with engine.begin() as conn:
+        conn.execute(table.delete().where(cond))
+        if recs:
+            conn.execute(table.insert(), recs)
+    return len(recs)
+
+
+def upsert_rows(conn: sa.Connection, table: sa.Table, rows: Iterable[Mapping[str, object]]) -> None:
+    """Insert or update rows by primary key, portable across SQLite, PostgreSQL and MariaDB."""
+    pk = [c.name for c in table.primary_key.columns]
+    for row in rows:
+        cond = sa.and_(*(table.c[k] == row[k] for k in pk))
+        values = {k: v for k, v in row.items() if k not in pk}
+        updated = conn.execute(table.update().where(cond).values(**values)).rowcount if values else 0
+        if not updated:
+            exists = conn.execute(sa.select(sa.func.count()).select_from(table).where(cond)).scalar()
+            if not exists:
+                conn.execute(table.insert().values(**dict(row)))
+
+
+def read_frame(engine: Engine, table: sa.Table, **where: object) -> pd.DataFrame:
+    query = sa.select(table)
+    for k, v in where.items():
+        query = query.where(table.c[k] == v)
+    with engine.connect() as conn:
+        return pd.read_sql(query, conn)
+
+
+def to_json(value: object) -> str:
+    return json.dumps(value, sort_keys=True, default=str)

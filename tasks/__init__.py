@@ -1,0 +1,1 @@
+"""Prefect tasks: thin wrappers (retries, caching, artifacts, logging) around sop/."""

@@ -1,0 +1,50 @@
+"""Flow tests run against one real Prefect API (the test harness) for the session,
+and a small demo ERP generated once."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+
+from sop.config import DEPARTMENTS
+
+END = "2026-10"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def prefect_api():
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+    from prefect.testing.utilities import prefect_test_harness
+
+    with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}), \
+            prefect_test_harness(server_startup_timeout=60):
+        yield
+
+
+@pytest.fixture(scope="session")
+def demo_erp(tmp_path_factory) -> str:
+    """A small demo ERP in SQLite, generated once per session; tests must not write to it."""
+    from sop.demo import generate_erp
+
+    path = tmp_path_factory.mktemp("erp") / "erp.sqlite"
+    generate_erp(f"sqlite:///{path}", scale="small", seed=7, end=END)
+    return f"sqlite:///{path}"
+
+
+def write_config(folder: Path, erp_url: str, smtp: dict | None = None, **extra) -> Path:
+    raw = {
+        "sources": {"erp": {"url": erp_url}},
+        "warehouse": {"url": f"sqlite:///{folder / 'warehouse.sqlite'}"},
+        "output_dir": str(folder / "out"),
+        "departments": {d: {"heads": [f"{d}.head@example.com"]} for d in DEPARTMENTS},
+        **extra,
+    }
+    if smtp:
+        raw["smtp"] = smtp
+    path = folder / "sop.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    return path

@@ -1,0 +1,36 @@
+"""The pure library never imports prefect (directly or through anything it imports)."""
+
+import pkgutil
+import subprocess
+import sys
+from pathlib import Path
+
+import sop
+
+ROOT = Path(__file__).parents[2]
+
+
+def test_sop_never_imports_prefect():
+    modules = [m.name for m in pkgutil.walk_packages(sop.__path__, "sop.")]
+    assert len(modules) > 10
+    code = ("import importlib, sys\n"
+            f"for m in {modules!r}: importlib.import_module(m)\n"
+            "bad = sorted(m for m in sys.modules if m == 'prefect' or m.startswith('prefect.'))\n"
+            "print(','.join(bad))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                         check=True)
+    assert out.stdout.strip() == "", f"sop imported: {out.stdout.strip()}"
+
+
+def test_no_source_file_in_sop_mentions_prefect_or_environ():
+    for path in (ROOT / "sop").rglob("*.py"):
+        text = path.read_text()
+        assert "import prefect" not in text and "from prefect" not in text, path
+        assert "os.environ" not in text and "getenv" not in text, path
+
+
+def test_modules_stay_small():
+    for folder in ("sop", "tasks", "flows", "reports", "cli"):
+        for path in (ROOT / folder).rglob("*.py"):
+            n = len(path.read_text().splitlines())
+            assert n <= 330, f"{path.relative_to(ROOT)} has {n} lines; split it by domain"
