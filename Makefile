@@ -9,9 +9,21 @@ RUN := .run
 
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: demo test lint server stop bench clean
+# Debian packages: CJK fonts for the Chinese PDF packets, Chromium for the browser checks.
+SYSDEPS := fonts-noto-cjk chromium chromium-driver poppler-utils
+
+.PHONY: demo test lint server stop bench clean sysdeps
+
+sysdeps:  ## install the Debian packages above (as root, through apt-get)
+	@missing=$$(for p in $(SYSDEPS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing: $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	else echo "warning: not root, cannot install Debian packages: $$missing (Chinese PDF fonts and browser checks need them)"; fi
 
 $(STAMP): pyproject.toml
+	$(MAKE) --no-print-directory sysdeps
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'

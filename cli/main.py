@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+from cli.budget import add_budget_parser, cmd_budget
+from cli.items import add_items_parser, cmd_items
 from sop.config import DEPARTMENTS
 from sop.periods import last_complete_period, parse_period
 
@@ -46,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--scale", default="small", choices=("small", "medium", "large"))
     gen.add_argument("--seed", type=int, default=7)
     gen.add_argument("--end", help="last month of history, YYYY-MM (default: last complete month)")
+    add_items_parser(sub)
+    add_budget_parser(sub)
     for sp in (run, val, demo, gen):
         sp.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                         help="show tracebacks on failure")
@@ -123,7 +127,7 @@ def _print_result(result: dict) -> None:
 
 
 COMMANDS = {"run": _cmd_run, "validate": _cmd_validate, "demo": _cmd_demo,
-            "generate": _cmd_generate}
+            "generate": _cmd_generate, "items": cmd_items, "budget": cmd_budget}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

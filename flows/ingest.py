@@ -7,11 +7,13 @@ from prefect.runtime import flow_run
 
 from sop.quality_report import quality_summary
 from sop.warehouse import now_utc
+from tasks.hooks import notify_operators
 from tasks.ingest import extract_datasets, resolve_config
 from tasks.quality import docs_dir_for, gate_datasets
 
 
-@flow(name="ingest-validate", log_prints=True)
+@flow(name="ingest-validate", log_prints=True, on_failure=[notify_operators],
+      on_crashed=[notify_operators])
 def ingest_validate(config_path: str, period: str | None = None, docs: bool = False) -> dict:
     """Extract every dataset and run the data-quality gate on it; nothing is planned.
     Fails (QualityGateError) on a critical failure; `docs` builds GX Data Docs into

@@ -5,16 +5,18 @@ from __future__ import annotations
 from prefect import flow
 from prefect.runtime import flow_run
 
-from sop.quality import warnings_of
-from sop.quality_report import quality_notes
 from sop.warehouse import now_utc
-from tasks.ingest import extract_datasets, resolve_config, stage_datasets, validate_datasets
+from tasks.alerts import push_alerts
+from tasks.hooks import notify_operators
+from tasks.ingest import extract_datasets, resolve_config, stage_datasets
 from tasks.packets import render_packets, send_packets
 from tasks.plan import build_plan, settle_alerts, store_plan_rows
+from tasks.quality import gate_datasets
 from tasks.records import record_cycle
 
 
-@flow(name="monthly-cycle", log_prints=True)
+@flow(name="monthly-cycle", log_prints=True, on_failure=[notify_operators],
+      on_crashed=[notify_operators])
 def monthly_cycle(config_path: str, period: str | None = None,
                   resend: list[str] | None = None) -> dict:
     """Run one period's cycle. `period` defaults to the last complete month;
@@ -24,17 +26,19 @@ def monthly_cycle(config_path: str, period: str | None = None,
     inputs = resolve_config(config_path, period)
     config, period = inputs.config, inputs.period
     frames = extract_datasets(config)
-    checks = validate_datasets(frames, period, config.thresholds.freshness_tolerance_days)
-    data = stage_datasets(frames, period)
-    plan = build_plan(config, data, period, quality_notes(warnings_of(checks)))
+    gate = gate_datasets(config, frames, period, run_id)
+    data = stage_datasets(gate.frames, period)
+    plan = build_plan(config, data, period, gate.notes)
     plan = settle_alerts(config, plan)
     counts = store_plan_rows(config, plan, run_id)
+    pushed = push_alerts(config, plan.alerts, period)
     packets = render_packets(config, data, plan)
     deliveries = send_packets(config, period, packets, resend or [])
     record_cycle(config, run_id, period, "monthly-cycle", started, frames, "completed")
     return {
         "period": period, "run_id": run_id, "stored": counts,
         "alerts": plan.alerts[["alert_key", "severity", "state"]].to_dict("records"),
+        "pushed": pushed,
         "deliveries": [getattr(d, "status", str(d)) for d in deliveries],
         "output_dir": config.output_dir,
     }

@@ -1,153 +1,144 @@
-"""Render a department's briefing packet as an HTML e-mail and its plain-text twin.
+"""Render a department's briefing packet: the HTML e-mail, its plain-text twin, the archived
+page and the chart images.
 
 The context comes from `sop.briefing.packet_context`; templates live next to this module
-(reports/templates: base.html/base.txt, _macros.html, one .html and one .txt per department).
-HTML is autoescaped; plain text is laid out as readable lines and simple text tables.
+(reports/templates: base.html/base.txt, _macros.html, one .html and one .txt per
+department), the CSS in reports/static. HTML is autoescaped. The e-mail HTML has its CSS
+inlined by css_inline (media queries stay in a <style> for phones) and shows the charts by
+Content-ID (`cid:`); the archived page (`page_html`) keeps the stylesheet and shows them from
+the PNG files beside it. PDF and workbook attachments are added by reports.packet.
 """
 
 from __future__ import annotations
 
-import math
-import textwrap
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
+import css_inline
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from reports.charts import chart_png, chart_size
+from reports.formats import (
+    caption,
+    cell_format,
+    formatted,
+    is_negative,
+    text_kpis,
+    text_table,
+    text_wrap,
+    width,
+)
+from reports.i18n import Locale, localized
 from sop.briefing import DEPARTMENT_TITLES
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-TEXT_WIDTH = 78
-MAX_TABLE_WIDTH = 100  # wider tables are written as one wrapped line per row
+STATIC = Path(__file__).resolve().parent / "static"
+CONTENT_WIDTH = 592  # the 640 px sheet less its 24 px side padding
 
-_DECIMALS = {"qty": 0, "money": 0, "count": 0, "price": 2, "ratio": 2, "pct": 1, "share": 1,
-             "pp": 1, "days": 1, "weeks": 1}
+__all__ = ["Attachment", "InlineImage", "RenderedPacket", "formatted", "render_packet",
+           "subject_line", "text_table"]
+
+
+@dataclass(frozen=True)
+class InlineImage:
+    """A chart: shown by `cid` in the e-mail and by `filename` in the archived page."""
+
+    cid: str
+    filename: str
+    data: bytes
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str  # e.g. application/pdf
+    data: bytes
 
 
 @dataclass(frozen=True)
 class RenderedPacket:
     subject: str
-    html: str
+    html: str  # the e-mail HTML (CSS inlined, images by cid)
     text: str
+    images: tuple[InlineImage, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
+    page_html: str = ""  # the archived page (stylesheet, images by file name)
+    locale: str = "en"
 
 
-def subject_line(period: str, department: str) -> str:
-    return f"[S&OP {period}] {DEPARTMENT_TITLES[department]} briefing"
+def subject_line(period: str, department: str, locale: str = "en") -> str:
+    """`[S&OP YYYY-MM] <Department> briefing`, with the Chinese department name in zh."""
+    return f"[S&OP {period}] {Locale(locale).department(department)} briefing"
 
 
-def formatted(value: Any, fmt: str = "text") -> str:
-    """A value as shown in a packet: thousands separators, signed changes, "n/a" if missing."""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "n/a"
-    if value == "":
-        return ""  # a deliberately blank cell (e.g. the label columns of a Total row)
-    decimals = _DECIMALS.get(fmt)
-    if decimals is None or isinstance(value, str):
-        text = str(value).strip()
-        return text if text and text.lower() not in {"nan", "nat", "none"} else "n/a"
-    try:
-        n = round(float(value), decimals) + 0.0  # + 0.0 turns -0.0 into 0.0
-    except (TypeError, ValueError):
-        return str(value)
-    if not math.isfinite(n):
-        return "n/a"
-    if fmt == "pct":
-        return f"{n:+,.{decimals}f}%"
-    if fmt == "share":
-        return f"{n:,.{decimals}f}%"
-    if fmt == "pp":
-        return f"{n:+,.{decimals}f} pp"
-    return f"{n:,.{decimals}f}"
+@lru_cache(maxsize=2)
+def stylesheet(name: str = "packet") -> str:
+    """reports/static/<name>.css: "packet" (every medium), "screen" (not in the PDF) or
+    "print" (the PDF's additions)."""
+    return (STATIC / f"{name}.css").read_text(encoding="utf-8")
 
 
-def is_negative(value: Any) -> bool:
-    return isinstance(value, int | float) and math.isfinite(value) and value < 0
-
-
-def _cell(value: Any, fmt: str) -> str:
-    return " ".join(formatted(value, fmt).split())
-
-
-def _caption(t: dict) -> str:
-    return f"Unit: {t['unit']}. Period: {t['period']}."
-
-
-def text_table(t: dict) -> str:
-    """A packet table as plain text: title, unit and period, then aligned columns (or, when
-    too wide, one wrapped line per row), then the note."""
-    lines = [t["title"], "-" * len(t["title"])]
-    lines += textwrap.wrap(_caption(t), TEXT_WIDTH)
-    cols = t["columns"]
-    if not t["rows"]:
-        lines.append(t["empty"])
-    else:
-        header = [c["label"] for c in cols]
-        body = [[_cell(r.get(c["key"]), c["fmt"]) for c in cols] for r in t["rows"]]
-        widths = [max(len(h), *(len(row[i]) for row in body)) for i, h in enumerate(header)]
-        if sum(widths) + 2 * (len(widths) - 1) <= MAX_TABLE_WIDTH:
-            def line(cells: list[str]) -> str:
-                return "  ".join(c.ljust(w) if cols[i]["fmt"] in ("text", "date") else c.rjust(w)
-                                 for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
-            lines.append(line(header).rstrip())
-            lines.append("  ".join("-" * w for w in widths))
-            lines += [line(row).rstrip() for row in body]
-        else:
-            for row in body:
-                rest = row[1] if len(row) == 2 else "; ".join(
-                    f"{h}: {v}" for h, v in zip(header[1:], row[1:], strict=True))
-                lines += textwrap.wrap(f"* {row[0]}: {rest}", TEXT_WIDTH,
-                                       subsequent_indent="    ", break_on_hyphens=False)
-    if t.get("note"):
-        lines += textwrap.wrap(f"Note: {t['note']}", TEXT_WIDTH, break_on_hyphens=False)
-    return "\n".join(lines)
-
-
-def text_kpis(kpis: list[dict]) -> str:
-    if not kpis:
-        return ""
-    width = max(len(k["label"]) for k in kpis)
-    out = []
-    for k in kpis:
-        value = formatted(k["value"], k["fmt"])
-        unit = f" {k['unit']}" if k.get("unit") and value != "n/a" else ""
-        out.append(f"  {k['label'].ljust(width)}  {value}{unit}")
-    return "\n".join(out)
-
-
-def text_wrap(text: str, indent: str = "") -> str:
-    return "\n".join(textwrap.wrap(str(text), TEXT_WIDTH, initial_indent=indent,
-                                   subsequent_indent=" " * len(indent), break_on_hyphens=False))
-
-
-@lru_cache(maxsize=1)
-def _environment() -> Environment:
+@lru_cache(maxsize=4)
+def _environment(code: str) -> Environment:
+    loc = Locale(code)
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True,
                                      default=False),
         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
     )
-    env.filters.update(fmt=formatted, negative=is_negative, caption=_caption,
-                       text_table=text_table, text_kpis=text_kpis, text_wrap=text_wrap)
+    env.filters.update(
+        fmt=lambda v, f="text": formatted(v, f, loc), negative=is_negative,
+        caption=lambda t: caption(t, loc), text_table=lambda t: text_table(t, loc),
+        text_kpis=lambda k: text_kpis(k, loc),
+        text_wrap=lambda s, indent="": text_wrap(s, indent, loc), width=width)
+    env.globals.update(_=loc.t, cell_format=cell_format, lang=loc.html_lang)
     return env
 
 
-def render_packet(department: str, context: dict, company: str = "Demo Manufacturing"
+def _images(department: str, context: dict, loc: Locale) -> tuple[InlineImage, ...]:
+    return tuple(
+        InlineImage(cid=f"chart-{c['key']}.{context['period']}.{department}@sop.local",
+                    filename=f"chart-{c['key'].replace('_', '-')}.png",
+                    data=chart_png(c, loc), title=c["title"])
+        for c in context["charts"])
+
+
+def render_packet(department: str, context: dict, company: str = "Demo Manufacturing",
+                  locale: str = "en", charts: bool = True, attached: bool = False
                   ) -> RenderedPacket:
-    """The packet of `department` (subject, HTML, plain text) from its `packet_context`."""
+    """The packet of `department` (subject, e-mail HTML, plain text, chart images, archived
+    page) from its `packet_context`, in `locale` (en | zh). `charts=False` leaves the
+    charts out (faster, for tests of the rest); `attached` says that the PDF and the workbook
+    go with it (reports.packet.build_packet)."""
     if department not in DEPARTMENT_TITLES:
         raise ValueError(f"unknown department {department!r}; known: "
                          f"{', '.join(DEPARTMENT_TITLES)}")
     if context.get("department") != department:
         raise ValueError(f"context is for {context.get('department')!r}, not {department!r}")
-    subject = subject_line(context["period"], department)
-    env = _environment()
-    values = {**context, "subject": subject, "company": company}
-    html = env.get_template(f"{department}.html").render(values)
+    loc = Locale(locale)
+    ctx = localized(context, loc)
+    if not charts:
+        ctx["charts"] = []
+    images = _images(department, ctx, loc)
+    by_key = {c["key"]: (c, img) for c, img in zip(ctx["charts"], images, strict=True)}
+    subject = subject_line(ctx["period"], department, locale)
+    env = _environment(loc.code)
+    heading = f"{ctx['title']}简报" if loc.zh else f"{ctx['title']} briefing"
+    values = {**ctx, "subject": subject, "company": company, "charts": by_key, "heading": heading,
+              "chart_size": (CONTENT_WIDTH, round(CONTENT_WIDTH * chart_size()[1]
+                                                  / chart_size()[0])),
+              "attached": attached}
+    template = env.get_template(f"{department}.html")
+    values.update(css=stylesheet("packet"), screen_css=stylesheet("screen"))
+    page = template.render(values, src=lambda img: img.filename)
+    mail = template.render(values, src=lambda img: f"cid:{img.cid}")
+    mail = css_inline.inline(mail, keep_at_rules=True, load_remote_stylesheets=False)
     text = env.get_template(f"{department}.txt").render(values)
     text = "\n".join(line.rstrip() for line in text.splitlines())
     while "\n\n\n" in text:
         text = text.replace("\n\n\n", "\n\n")
-    return RenderedPacket(subject=subject, html=html, text=text.strip() + "\n")
+    return RenderedPacket(subject=subject, html=mail, text=text.strip() + "\n", images=images,
+                          page_html=page, locale=loc.code)

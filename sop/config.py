@@ -91,6 +91,27 @@ class PlanningConfig(_Strict):
     budget_amount: float | None = None
     key_accounts: list[str] = Field(default_factory=list)
     service_level: float = Field(default=0.95, gt=0.5, lt=1)
+    safety_stock: Literal["data", "service_level"] = "data"
+    production_lead_time_weeks: float = Field(default=4.0, gt=0)
+
+
+class AlertsConfig(_Strict):
+    """Where alerts are pushed besides the packets: e-mail to the owning heads, a webhook
+    (JSON with a Slack/Teams-compatible `text`), and a Prefect event `sop.alert.raised`."""
+
+    email: bool = True
+    webhook_url: str | None = None
+    webhook_timeout_seconds: float = Field(default=10, gt=0)
+    prefect_events: bool = True
+
+
+class OperatorsConfig(_Strict):
+    """Who hears about a failed or crashed run: e-mail (the flows' failure hook) and a
+    webhook (the Prefect automation in deployments/automations.yaml)."""
+
+    emails: list[EmailStr] = Field(default_factory=list)
+    webhook_url: str | None = None
+    ui_url: str = "http://127.0.0.1:4200"
 
 
 class Config(_Strict):
@@ -102,6 +123,8 @@ class Config(_Strict):
     departments: dict[str, DepartmentConfig]
     thresholds: Thresholds = Field(default_factory=Thresholds)
     planning: PlanningConfig = Field(default_factory=PlanningConfig)
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig)
+    operators: OperatorsConfig = Field(default_factory=OperatorsConfig)
     company: str = "Demo Manufacturing"
     timezone: str = "UTC"
 

@@ -5,8 +5,9 @@ The outbox is the warehouse table `sop_deliveries`. `deliver_packets` first reco
 owed delivery as `pending`, then sends them one by one and marks each `sent` right after its
 success (or `failed`, with the error). A re-run sends only what is still owed. A crash between
 a successful send and its `sent` mark can repeat that one e-mail on the next run; its
-Message-ID is deterministic, so receiving systems can tell the copies apart. Concurrent runs
-for the same period are not coordinated here (the flow runs once per period).
+Message-ID is deterministic, so receiving systems can tell the copies apart. A deliberate
+resend gets a new Message-ID (see `message_id`). Concurrent runs for the same period are not
+coordinated here (the flow runs once per period).
 """
 
 from __future__ import annotations
@@ -32,7 +33,9 @@ from sop.warehouse import deliveries, now_utc, upsert_rows
 
 
 class Packet(Protocol):
-    """What is sent: reports.render.RenderedPacket or anything shaped like it."""
+    """What is sent: reports.render.RenderedPacket or anything shaped like it. Optional
+    `images` (each with cid, filename, data: PNG shown inline by Content-ID) and
+    `attachments` (each with filename, content_type, data) are attached when present."""
 
     subject: str
     html: str
@@ -63,6 +66,7 @@ class DeliveryResult:
     location: str | None = None
     error: str | None = None
     transient: bool = False  # for failed: may a later attempt work?
+    archive: str | None = None  # the archived copy of the message (.eml)
 
     @property
     def key(self) -> str:
@@ -73,27 +77,47 @@ def delivery_key(period: str, department: str, recipient: str) -> str:
     return f"{period}/{department}/{recipient}"
 
 
-def message_id(period: str, department: str, recipient: str) -> str:
-    """A Message-ID that depends on (period, department, recipient) only."""
-    digest = hashlib.sha256(delivery_key(period, department, recipient.lower()).encode())
-    return f"<sop-{period}-{department}-{digest.hexdigest()[:16]}@sop.local>"
+def message_id(period: str, department: str, recipient: str, resend: str | None = None) -> str:
+    """A Message-ID that depends on (period, department, recipient) only, so that a retry
+    of the same delivery keeps it; a deliberate resend (`resend` = its token) gets a new one,
+    so that mail clients do not drop the resent message as a duplicate."""
+    key = delivery_key(period, department, recipient.lower())
+    digest = hashlib.sha256((key if resend is None else f"{key}\n{resend}").encode())
+    kind = "sop" if resend is None else "sop-resend"
+    return f"<{kind}-{period}-{department}-{digest.hexdigest()[:16]}@sop.local>"
 
 
 def packet_message(rendered: Packet, sender: str, recipient: str, period: str,
-                   department: str, *, date: datetime | None = None) -> EmailMessage:
-    """A multipart/alternative e-mail (plain text, then HTML) for one recipient."""
+                   department: str, *, date: datetime | None = None,
+                   mid: str | None = None) -> EmailMessage:
+    """The e-mail for one recipient: multipart/alternative (plain text, then HTML); the HTML
+    inside multipart/related with the packet's images, referenced by Content-ID; all inside
+    multipart/mixed with the attachments (PDF, workbook) when the packet has them."""
     msg = EmailMessage()
     msg["Subject"] = rendered.subject
     msg["From"] = sender
     msg["To"] = recipient
     msg["Date"] = format_datetime(date or datetime.now(UTC))
-    msg["Message-ID"] = message_id(period, department, recipient)
+    msg["Message-ID"] = mid or message_id(period, department, recipient)
     msg["X-SOP-Key"] = delivery_key(period, department, recipient)
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(rendered.text, subtype="plain", charset="utf-8")
     msg.add_alternative(rendered.html, subtype="html", charset="utf-8")
     digest = hashlib.sha256(f"{msg['Message-ID']}\n{rendered.text}\n{rendered.html}".encode())
-    msg.set_boundary(f"==sop-{digest.hexdigest()[:24]}==")  # same packet, same bytes
+    images = tuple(getattr(rendered, "images", ()) or ())
+    if images:
+        html = msg.get_payload()[1]
+        for img in images:
+            html.add_related(img.data, maintype="image", subtype="png", cid=f"<{img.cid}>",
+                             filename=img.filename, disposition="inline")
+            digest.update(img.data)
+        html.set_param("type", "text/html")
+    for att in getattr(rendered, "attachments", ()) or ():
+        maintype, subtype = att.content_type.split("/", 1)
+        msg.add_attachment(att.data, maintype=maintype, subtype=subtype, filename=att.filename)
+        digest.update(att.data)
+    for i, part in enumerate(p for p in msg.walk() if p.is_multipart()):
+        part.set_boundary(f"==sop-{digest.hexdigest()[:24]}-{i}==")  # same packet, same bytes
     return msg
 
 
@@ -186,29 +210,53 @@ def _mark(engine: Engine, period: str, department: str, recipient: str, **values
         return conn.execute(sa.select(deliveries.c.attempts).where(cond)).scalar_one()
 
 
+def _owed(old: sa.Row | None, period: str, department: str, recipient: str,
+          resend_token: str | None) -> str | None:
+    """The Message-ID to send with, or None when nothing is owed: a sent delivery is owed
+    again only on a resend not yet delivered (its token gives it a new Message-ID); a pending
+    or failed one is retried with the Message-ID it already has."""
+    if old is not None and old.status == "sent":
+        if resend_token is None:
+            return None
+        mid = message_id(period, department, recipient, resend=resend_token)
+        return None if old.message_id == mid else mid
+    if old is not None and old.message_id:
+        return old.message_id
+    return message_id(period, department, recipient)
+
+
 def deliver_packets(engine: Engine, period: str, packets: Mapping[str, Packet],
                     recipients: Mapping[str, Iterable[str]], smtp: SmtpConfig | None,
                     outbox_dir: str | Path, sender_fallback: str = "sop@localhost",
                     resend: Iterable[str] = frozenset(), *,
-                    tls_context: ssl.SSLContext | None = None) -> list[DeliveryResult]:
+                    tls_context: ssl.SSLContext | None = None,
+                    archive_dir: str | Path | None = None,
+                    resend_token: str | None = None) -> list[DeliveryResult]:
     """Deliver each department's packet to each of its recipients, exactly once per
     (period, department, recipient): over SMTP when `smtp` is given, else as
-    `<outbox_dir>/<period>/<department>/<recipient>.eml`. Deliveries already `sent` are
-    skipped unless their department is in `resend`. Raises DeliveryError (with `results`)
-    after trying all when any failed; returns one result per key otherwise."""
+    `<outbox_dir>/<period>/<department>/<recipient>.eml`. Each message sent is also kept as
+    `<archive_dir>/<period>/<department>/<recipient>.eml` when `archive_dir` is given.
+
+    Deliveries already `sent` are skipped unless their department is in `resend`: those are
+    sent again, once per `resend_token` (give the run's id, so that a retry of the same run
+    does not send twice; None: a fresh token, i.e. send again now), with a new Message-ID.
+    Raises DeliveryError (with `results`) after trying all when any failed; returns one
+    result per key otherwise."""
     channel = "smtp" if smtp is not None else "file"
     sender = str(smtp.sender) if smtp is not None else sender_fallback
     again = set(resend)
+    token = resend_token or datetime.now(UTC).isoformat()
     keys = _pending(packets, recipients)
     results: dict[tuple[str, str], DeliveryResult] = {}
-    todo: list[tuple[str, str]] = []
+    todo: list[tuple[str, str, str]] = []
     with engine.begin() as conn:
         rows = conn.execute(sa.select(deliveries).where(deliveries.c.period == period)).all()
         existing = {(r.department, r.recipient): r for r in rows}
         for department, recipient in keys:
             old = existing.get((department, recipient))
-            mid = message_id(period, department, recipient)
-            if old is not None and old.status == "sent" and department not in again:
+            mid = _owed(old, period, department, recipient,
+                        token if department in again else None)
+            if mid is None:
                 results[(department, recipient)] = DeliveryResult(
                     period, department, recipient, "already_sent", old.channel, old.message_id,
                     old.attempts, old.location)
@@ -218,12 +266,15 @@ def deliver_packets(engine: Engine, period: str, packets: Mapping[str, Packet],
                 "subject": packets[department].subject[:200], "status": "pending",
                 "attempts": old.attempts if old is not None else 0, "message_id": mid,
                 "channel": channel}])
-            todo.append((department, recipient))
-    for department, recipient in todo:
-        mid = message_id(period, department, recipient)
-        msg = packet_message(packets[department], sender, recipient, period, department)
-        location = None
+            todo.append((department, recipient, mid))
+    for department, recipient, mid in todo:
+        msg = packet_message(packets[department], sender, recipient, period, department,
+                             mid=mid)
+        location = archived = None
         try:
+            if archive_dir is not None:
+                archived = str(write_eml(msg, Path(archive_dir) / period / department
+                                         / _file_name(recipient)))
             if smtp is not None:
                 send_smtp(msg, smtp, tls_context=tls_context)
             else:
@@ -240,7 +291,8 @@ def deliver_packets(engine: Engine, period: str, packets: Mapping[str, Packet],
         attempts = _mark(engine, period, department, recipient, status="sent",
                          sent_at=now_utc(), last_error=None, location=location)
         results[(department, recipient)] = DeliveryResult(
-            period, department, recipient, "sent", channel, mid, attempts, location)
+            period, department, recipient, "sent", channel, mid, attempts, location,
+            archive=archived)
     ordered = [results[k] for k in keys]
     failed = [r for r in ordered if r.status == "failed"]
     if failed:

@@ -172,7 +172,7 @@ def forecasts_and_fitted(history: pd.DataFrame, h: int, season_length: int = 12,
                          combination: tuple[str, ...] = fm.SMOOTH_MODELS,
                          fitted: bool = True) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(forecast, fitted, classes): `forecast_series`'s frame, the in-sample one-step fitted
-    values (unique_id, ds, y, fitted; NaN where a model has none, and for Zero series) and
+    values (unique_id, ds, y, fitted; NaN where a model has none; 0 for Zero series) and
     `demand_classes` of the cleaned series."""
     level = tuple(sorted(int(lv) for lv in level))
     num = ["forecast"] + [f"{s}_{lv}" for lv in level for s in ("lo", "hi")]
@@ -189,23 +189,27 @@ def forecasts_and_fitted(history: pd.DataFrame, h: int, season_length: int = 12,
     smooth = clean[by_model == fm.combination_name(combination)]
     if not smooth.empty:
         fc, fit = _combination(smooth, combination, h, level, n_jobs, fitted, season_length)
-        parts.append(fc), fits.append(fit)
+        parts.append(fc)
+        fits.append(fit)
     sparse = clean[by_model.isin(fm.INTERMITTENT_MODEL.values())]
     if not sparse.empty:
         fc, fit = _intermittent(sparse, model, h, level, n_jobs)
-        parts.append(fc), fits.append(fit)
+        parts.append(fc)
+        fits.append(fit)
     periodic = clean[by_model == fm.PERIODIC]
     if not periodic.empty:
         fc, fit = _periodic(periodic, future, level, season_length)
-        parts.append(fc), fits.append(fit)
+        parts.append(fc)
+        fits.append(fit)
     short = clean[by_model == fm.PROFILE]
     if not short.empty:
-        if profiles is None:
-            profiles = fm.seasonal_profiles(clean, season_length)
+        if profiles is None:  # from the series long enough to have a profile of their own
+            profiles = fm.seasonal_profiles(clean[by_model != fm.PROFILE], season_length)
         groups = clean.groupby("unique_id")["group"].first() if "group" in clean.columns \
             else pd.Series(dtype=object)
         fc, fit = fm.profile_forecasts(short, groups, profiles, future, level, season_length)
-        parts.append(fc), fits.append(fit)
+        parts.append(fc)
+        fits.append(fit)
     zero_ids = model.index[model == fm.ZERO]
     if len(zero_ids):
         parts.append(fm.zero_forecasts(zero_ids, future, level))
@@ -225,6 +229,9 @@ def forecasts_and_fitted(history: pd.DataFrame, h: int, season_length: int = 12,
         pd.concat([f[fit_cols] for f in fits if f is not None] or
                   [pd.DataFrame(columns=fit_cols)], ignore_index=True),
         on=["unique_id", "ds"], how="left") if fitted else pd.DataFrame(columns=fit_cols)
+    if fitted and len(zero_ids):  # the Zero model's one-step forecast is 0
+        is_zero = fitted_frame["unique_id"].isin(zero_ids)
+        fitted_frame.loc[is_zero, "fitted"] = 0.0
     return out[["unique_id", "ds", *num, "model", "snaive"]], fitted_frame, classes
 
 
@@ -239,7 +246,10 @@ def forecast_series(history: pd.DataFrame, h: int, season_length: int = 12,
     value is NaN or negative. Short series borrow the seasonal profile of their `group` (a
     column of `history`, e.g. the category; the pooled profile when absent); pass `profiles`
     (group, season, index; see `seasonal_profiles`) to borrow from elsewhere. Every series
-    ends at `end` (default: the latest month in `history`). `n_jobs` goes to statsforecast.
+    ends at `end` (default: the latest month in `history`). `n_jobs` goes to statsforecast;
+    `combination` names the models averaged for smooth and erratic series (any of AutoETS,
+    AutoTheta, AutoARIMA, AutoCES). Cleaning rules: see the module docstring and
+    `history_flags`, which lists what they changed.
     """
     fc, _, _ = forecasts_and_fitted(history, h, season_length, level, n_jobs, profiles, end,
                                     combination, fitted=False)

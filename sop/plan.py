@@ -33,6 +33,12 @@ class Plan:
     - budget: the budget version in force for the planned year(s), by month x region x category.
     - balance: projected finished-goods balance by sku x warehouse x month (units).
     - alerts: the alerts raised or still open after this period's rules.
+    - material_balance: requirements (forecast x BOM) against material stock and open
+      purchase orders by material x month (sop/materials.py).
+    - accuracy: WAPE, bias, MASE and value added over seasonal naive of earlier stored
+      forecast runs at lags 1, 3, 6, by level (sop/accuracy.py).
+    - customer_forecast: the sku x region forecast allocated to customers (key accounts
+      forecast directly); promotion_plan: the budget year's planned promotions.
     """
 
     period: str
@@ -42,3 +48,8 @@ class Plan:
     balance: pd.DataFrame
     alerts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ALERT_COLUMNS))
     notes: tuple[str, ...] = ()  # data-quality and planning notes for the packets
+    material_balance: pd.DataFrame = field(default_factory=pd.DataFrame)  # material x month
+    accuracy: pd.DataFrame = field(default_factory=pd.DataFrame)  # earlier runs vs actuals
+    customer_forecast: pd.DataFrame = field(default_factory=pd.DataFrame)  # sku x customer
+    promotion_plan: pd.DataFrame = field(default_factory=pd.DataFrame)  # budget year
+    reconciliation: str = ""  # MinTrace(mint_shrink), BottomUp, ...

@@ -8,6 +8,8 @@ from sqlalchemy.engine import Engine
 
 from sop.plan import Plan
 from sop.warehouse import (
+    accuracy,
+    alert_pushes,
     alerts,
     balances,
     budgets,
@@ -40,8 +42,11 @@ def store_plan(engine: Engine, plan: Plan, run_id: str, alert_rows: pd.DataFrame
     with engine.begin() as conn:
         conn.execute(forecasts.delete().where(forecasts.c.period == period))
         conn.execute(balances.delete().where(balances.c.period == period))
-        for name, table, frame in (("forecasts", forecasts, fc), ("balances", balances, bal)):
-            recs = table_records(frame, table)
+        conn.execute(accuracy.delete().where(accuracy.c.period == period))
+        acc = plan.accuracy.assign(period=period) if len(plan.accuracy) else plan.accuracy
+        for name, table, frame in (("forecasts", forecasts, fc), ("balances", balances, bal),
+                                   ("accuracy", accuracy, acc)):
+            recs = table_records(frame, table) if len(frame) else []
             if recs:
                 conn.execute(table.insert(), recs)
             counts[name] = len(recs)
@@ -64,3 +69,46 @@ def store_plan(engine: Engine, plan: Plan, run_id: str, alert_rows: pd.DataFrame
 def record_run(engine: Engine, row: dict) -> None:
     with engine.begin() as conn:
         upsert_rows(conn, runs, [row])
+
+
+def stored_forecasts(engine: Engine, levels: tuple[str, ...], before: str) -> pd.DataFrame:
+    """Forecast rows of earlier runs (as-of period < `before`) at the given levels."""
+    q = sa.select(forecasts).where(forecasts.c.level.in_(levels), forecasts.c.period < before)
+    with engine.connect() as conn:
+        frame = pd.read_sql(q, conn)
+    return frame.assign(ds=pd.to_datetime(frame["ds"]))
+
+
+def latest_forecast_run(engine: Engine, period: str) -> tuple[str | None, pd.DataFrame]:
+    """The newest stored forecast run as of `period` (its period and its rows)."""
+    with engine.connect() as conn:
+        last = conn.execute(sa.select(sa.func.max(forecasts.c.period)).where(
+            forecasts.c.period <= period)).scalar()
+        if last is None:
+            return None, pd.DataFrame()
+        frame = pd.read_sql(sa.select(forecasts).where(forecasts.c.period == last), conn)
+    return last, frame.assign(ds=pd.to_datetime(frame["ds"]))
+
+
+def stored_balance(engine: Engine, period: str) -> pd.DataFrame:
+    with engine.connect() as conn:
+        frame = pd.read_sql(sa.select(balances).where(balances.c.period == period), conn)
+    return frame.assign(ds=pd.to_datetime(frame["ds"]))
+
+
+def done_pushes(engine: Engine) -> pd.DataFrame:
+    with engine.connect() as conn:
+        return pd.read_sql(sa.select(alert_pushes), conn)
+
+
+def record_pushes(engine: Engine, rows: list[dict]) -> None:
+    with engine.begin() as conn:
+        upsert_rows(conn, alert_pushes, [{**r, "pushed_at": now_utc()} for r in rows])
+
+
+def store_alert_states(engine: Engine, alert_rows: pd.DataFrame) -> int:
+    """Upsert alerts by key (the watch flow's write; the monthly cycle uses store_plan)."""
+    rows = table_records(alert_rows.assign(updated_at=now_utc()), alerts)
+    with engine.begin() as conn:
+        upsert_rows(conn, alerts, rows)
+    return len(rows)

@@ -28,7 +28,7 @@ from sop.contracts import CONTRACTS, Contract
 
 LATEST = {"$PARAMETER": "latest_event_date"}
 EARLIEST = "1990-01-01T00:00:00"
-DESCRIPTIVE = {"name", "family", "reason", "category", "unit", "region", "kind", "channel"}
+DESCRIPTIVE = {"name", "family", "reason", "unit", "kind"}  # not-null only a warning
 OPTIONAL_TABLES = {"returns", "promotions", "channel_inventory", "invoices", "production_plan",
                    "maintenance_plan", "shipping_plan"}
 

@@ -3,13 +3,16 @@
 Great Expectations is imported lazily, once per process, by `gx_module()`; it
 also registers the three castability expectations the contracts need
 (`expect_column_values_to_be_castable_to_{number,int,date}`, the same casts as
-`sop.staging`). Each run uses a fresh ephemeral context: nothing is written
-unless Data Docs are asked for.
+`sop.staging`). Validation runs in an ephemeral, in-memory context (one per
+process, holding no data); nothing is written unless Data Docs are asked for,
+which uses a fresh context with one filesystem site.
 
-A suite runs in two stages on one dataset: the schema expectations (column
-exists, castable, not null) on the frame as extracted, everything else on the
+A suite runs in two stages on one dataset: the schema expectations (columns
+present, castable, not null) on the frame as extracted, everything else on the
 frame cast to the contract types, so that a text in a numeric column is reported
 once, as not castable, instead of breaking every range check on that column.
+Each stage is validated pass/fail first (cheap), then only the failed
+expectations again with their bad rows.
 """
 
 from __future__ import annotations
@@ -104,12 +107,14 @@ def _context(gx: ModuleType, docs_dir: Path | None):
     return context
 
 
-def typed_frame(frame: pd.DataFrame, dataset: str) -> pd.DataFrame:
+def typed_frame(frame: pd.DataFrame, dataset: str,
+                columns: set[str] | None = None) -> pd.DataFrame:
     """`frame` with its non-string contract columns cast (ints as float64, for fast
-    comparisons); text columns are left as extracted."""
+    comparisons); text columns are left as extracted. Only `columns`, when given (GX
+    copies the whole frame for each column check: narrower is faster)."""
     out = {}
     for col in contract_for(dataset).columns:
-        if col.name in frame.columns:
+        if col.name in frame.columns and (columns is None or col.name in columns):
             values = frame[col.name]
             if col.type != "string":
                 values = cast_series(values, col.type)
@@ -126,6 +131,10 @@ def split_suite(doc: Mapping) -> tuple[list[dict], list[dict]]:
         tagged = {**exp, "meta": {**exp.get("meta", {}), "sop_index": i}}
         (source if exp["type"].startswith(SOURCE_STAGE) else typed).append(tagged)
     return source, typed
+
+
+def _used_columns(exps: list[dict]) -> set[str]:
+    return {c for e in exps for c in _columns_of(e["kwargs"])}
 
 
 def _columns_of(kwargs: Mapping) -> list[str]:
@@ -180,19 +189,25 @@ def _finding(dataset: str, frame: pd.DataFrame, res) -> Finding | None:
                    detail, failed=not res.success)
 
 
-def _stage_results(batch, exps: list[dict], parameters: Mapping[str, object]) -> list:
-    """Validate cheaply (pass/fail only), then again with the bad rows for what failed."""
+def _stage_results(batch_def, data: pd.DataFrame, exps: list[dict],
+                   parameters: Mapping[str, object]) -> list:
+    """Validate cheaply (pass/fail only), then again with the bad rows for what failed;
+    one validator, so the frame is loaded (and fingerprinted by GX) once."""
     from great_expectations.core.expectation_suite import ExpectationSuite
+    from great_expectations.validator.v1_validator import Validator
 
     params = dict(parameters)
-    first = batch.validate(ExpectationSuite(name="pass", expectations=exps),
-                           result_format="BOOLEAN_ONLY", expectation_parameters=params)
+    validator = Validator(batch_definition=batch_def, result_format="BOOLEAN_ONLY",
+                          batch_parameters={"dataframe": data})
+    first = validator.validate_expectation_suite(
+        ExpectationSuite(name="pass", expectations=exps), expectation_parameters=params)
     failed = {r.expectation_config.meta["sop_index"] for r in first.results if not r.success}
     if not failed:
         return list(first.results)
+    validator.result_format = RESULT_FORMAT
     again = [e for e in exps if e["meta"]["sop_index"] in failed]
-    second = batch.validate(ExpectationSuite(name="failed", expectations=again),
-                            result_format=RESULT_FORMAT, expectation_parameters=params)
+    second = validator.validate_expectation_suite(
+        ExpectationSuite(name="failed", expectations=again), expectation_parameters=params)
     return [r for r in first.results if r.success] + list(second.results)
 
 
@@ -223,14 +238,14 @@ def suite_findings(frames: Mapping[str, pd.DataFrame], suites: Mapping[str, Mapp
     for name, frame in frames.items():
         if name not in suites:
             raise KeyError(f"no expectation suite for dataset {name!r}")
-        raw = frame.reset_index(drop=True)
+        raw = frame if isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0 \
+            and frame.index.step == 1 else frame.reset_index(drop=True)
         for stage, exps in zip(("source", "typed"), split_suite(suites[name]), strict=True):
             if not exps:
                 continue
-            data = raw if stage == "source" else typed_frame(raw, name)
+            data = raw if stage == "source" else typed_frame(raw, name, _used_columns(exps))
             if docs_dir is None:
-                batch = batch_def.get_batch(batch_parameters={"dataframe": data})
-                results = _stage_results(batch, exps, parameters)
+                results = _stage_results(batch_def, data, exps, parameters)
             else:
                 results = _docs_results(context, batch_def, f"{name}.{stage}", exps, data,
                                         parameters)

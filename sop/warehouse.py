@@ -55,11 +55,16 @@ forecasts = sa.Table(
     sa.Column("run_id", sa.String(64), nullable=False),
     sa.Column("level", sa.String(32), nullable=False),
     sa.Column("unique_id", sa.String(200), nullable=False),
+    sa.Column("region", sa.String(100)),
+    sa.Column("category", sa.String(100)),
+    sa.Column("sku", sa.String(64)),
     sa.Column("ds", sa.Date, nullable=False),
     sa.Column("forecast", sa.Float, nullable=False),
     sa.Column("lo_80", sa.Float), sa.Column("hi_80", sa.Float),
     sa.Column("lo_95", sa.Float), sa.Column("hi_95", sa.Float),
     sa.Column("model", sa.String(64)),
+    sa.Column("revenue", sa.Float),
+    sa.Column("snaive", sa.Float),  # the seasonal-naive benchmark for the same month
     sa.PrimaryKeyConstraint("period", "unique_id", "ds"),
 )
 
@@ -135,6 +140,84 @@ quarantine = sa.Table(  # rows set aside by the data-quality gate (datasets on_e
     sa.Column("reasons", sa.Text, nullable=False),
     sa.Column("row_data", sa.Text),  # json: the row as extracted
     sa.Column("quarantined_at", sa.DateTime, nullable=False),
+)
+
+
+alert_pushes = sa.Table(
+    "sop_alert_pushes", metadata,
+    sa.Column("push_key", sa.String(250), primary_key=True),  # alert|occurrence|event|channel
+    sa.Column("alert_key", sa.String(200), nullable=False, index=True),
+    sa.Column("occurrence", sa.String(7), nullable=False),  # the alert's first_seen period
+    sa.Column("event", sa.String(32), nullable=False),  # raised, escalated:<sev>, resolved
+    sa.Column("channel", sa.String(120), nullable=False),  # webhook, prefect, email:<addr>
+    sa.Column("severity", sa.String(16), nullable=False),
+    sa.Column("pushed_at", sa.DateTime, nullable=False),
+)
+
+coordination_items = sa.Table(  # the cross-department work forms (sop/items.py)
+    "sop_items", metadata,
+    sa.Column("item_id", sa.String(32), primary_key=True),  # CI-<period>-<nnn>
+    sa.Column("period", sa.String(7), nullable=False, index=True),  # period raised
+    sa.Column("requesting", sa.String(32), nullable=False),
+    sa.Column("responsible", sa.String(32), nullable=False),
+    sa.Column("requirement", sa.Text, nullable=False),
+    sa.Column("due", sa.Date, nullable=False),
+    sa.Column("standard", sa.Text, nullable=False),
+    sa.Column("owner", sa.String(254), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # draft signed done verified cancelled
+    sa.Column("created_by", sa.String(254), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("requesting_signed_by", sa.String(254)),
+    sa.Column("requesting_signed_at", sa.DateTime),
+    sa.Column("responsible_signed_by", sa.String(254)),
+    sa.Column("responsible_signed_at", sa.DateTime),
+    sa.Column("outcome", sa.Text),
+    sa.Column("alert_key", sa.String(200), index=True),
+    sa.Column("done_at", sa.DateTime),
+    sa.Column("verified_at", sa.DateTime),
+    sa.Column("revision", sa.Integer, nullable=False, default=0),  # optimistic lock
+)
+
+item_counters = sa.Table(  # the last item number given per period (serialises new ids)
+    "sop_item_counters", metadata,
+    sa.Column("period", sa.String(7), primary_key=True),
+    sa.Column("last_number", sa.Integer, nullable=False),
+)
+
+item_history = sa.Table(  # every change of an item: who, when, what
+    "sop_item_history", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("item_id", sa.String(32), nullable=False, index=True),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("actor", sa.String(254), nullable=False),
+    sa.Column("action", sa.String(16), nullable=False),  # add sign done verify cancel
+    sa.Column("from_status", sa.String(16)),
+    sa.Column("to_status", sa.String(16), nullable=False),
+    sa.Column("note", sa.Text),
+)
+
+item_reminders = sa.Table(  # reminders sent, once per (item, kind)
+    "sop_item_reminders", metadata,
+    sa.Column("item_id", sa.String(32), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),  # due_soon, overdue
+    sa.Column("recipients", sa.Text, nullable=False),
+    sa.Column("channel", sa.String(16), nullable=False),  # smtp, file
+    sa.Column("message_id", sa.String(200), nullable=False),
+    sa.Column("location", sa.Text),
+    sa.Column("sent_at", sa.DateTime, nullable=False),
+    sa.PrimaryKeyConstraint("item_id", "kind"),
+)
+
+accuracy = sa.Table(
+    "sop_accuracy", metadata,  # errors of earlier forecast runs, measured each cycle
+    sa.Column("period", sa.String(7), nullable=False),  # the cycle that measured them
+    sa.Column("level", sa.String(32), nullable=False),
+    sa.Column("lag", sa.Integer, nullable=False),
+    sa.Column("n", sa.Integer), sa.Column("actual", sa.Float), sa.Column("forecast", sa.Float),
+    sa.Column("wape", sa.Float), sa.Column("bias", sa.Float), sa.Column("mase", sa.Float),
+    sa.Column("wape_snaive", sa.Float), sa.Column("mase_snaive", sa.Float),
+    sa.Column("fva", sa.Float),
+    sa.PrimaryKeyConstraint("period", "level", "lag"),
 )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from prefect.cache_policies import INPUTS, RUN_ID, TASK_SOURCE, CachePolicy
 from prefect.states import State
 from sqlalchemy.engine import Engine
 
@@ -17,6 +18,18 @@ def retry_transient(task, task_run, state: State) -> bool:
     except Exception as exc:  # noqa: BLE001 - we inspect whatever the task raised
         return bool(getattr(exc, "transient", False))
     return False
+
+
+def run_scoped(*exclude: str) -> CachePolicy:
+    """Cache a task's result within its flow run, keyed on its small inputs (config, period,
+    run id: the business key) and never on the frames, plans or packets named in `exclude`,
+    which the same run's upstream tasks derived. Retrying a flow run (same run id, results
+    persisted) returns finished tasks as Cached; a new run computes afresh; nothing hashes
+    a large frame or an engine."""
+    policy = INPUTS
+    for name in exclude:
+        policy = policy - name
+    return RUN_ID + TASK_SOURCE + policy
 
 
 @lru_cache(maxsize=8)

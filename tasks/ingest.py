@@ -1,4 +1,5 @@
-"""Extract, validate and stage: the tasks before any planning."""
+"""Resolve the config, extract and stage: the tasks around the quality gate
+(tasks/quality.py)."""
 
 from __future__ import annotations
 
@@ -8,17 +9,13 @@ from datetime import date
 
 import pandas as pd
 from prefect import get_run_logger, task
-from prefect.artifacts import create_markdown_artifact
-from prefect.cache_policies import NO_CACHE
 
 from sop.config import Config, load_config
 from sop.contracts import DATASETS
 from sop.periods import last_complete_period, parse_period
-from sop.quality import CheckResult, QualityGateError, critical_failures, quality_results
-from sop.quality_report import quality_markdown
 from sop.sources import read_all
 from sop.staging import as_of, staged
-from tasks.common import retry_transient
+from tasks.common import retry_transient, run_scoped
 
 
 @dataclass(frozen=True)
@@ -27,7 +24,7 @@ class RunInputs:
     period: str
 
 
-@task(name="resolve-config", cache_policy=NO_CACHE)
+@task(name="resolve-config", cache_policy=run_scoped())
 def resolve_config(config_path: str, period: str | None = None) -> RunInputs:
     """Read the config once (with the process environment for ${VAR}) and fix the period."""
     config = load_config(config_path, os.environ)
@@ -37,29 +34,14 @@ def resolve_config(config_path: str, period: str | None = None) -> RunInputs:
 
 
 @task(name="extract-datasets", retries=3, retry_delay_seconds=[2, 10, 30],
-      retry_condition_fn=retry_transient, cache_policy=NO_CACHE)
+      retry_condition_fn=retry_transient, cache_policy=run_scoped())
 def extract_datasets(config: Config, names: tuple[str, ...] = DATASETS) -> dict[str, pd.DataFrame]:
     frames = read_all(config, names)
     get_run_logger().info("extracted %s", ", ".join(f"{n}={len(f)}" for n, f in frames.items()))
     return frames
 
 
-@task(name="validate-datasets", cache_policy=NO_CACHE)
-def validate_datasets(frames: dict[str, pd.DataFrame], period: str, tolerance_days: int
-                      ) -> list[CheckResult]:
-    """Run the suites and cross-dataset checks; a critical failure raises with dataset,
-    check, column and keys. Superseded by `tasks.quality.gate_datasets`, which also
-    checks volume against the previous run, stores the results and quarantines."""
-    results = quality_results(frames, period, tolerance_days, today=date.today())
-    create_markdown_artifact(key="data-quality", markdown=quality_markdown(results, period),
-                             description=f"Data-quality gate for {period}")
-    failures = critical_failures(results)
-    if failures:
-        raise QualityGateError(failures)
-    return results
-
-
-@task(name="stage-datasets", cache_policy=NO_CACHE)
+@task(name="stage-datasets", cache_policy=run_scoped("frames"))
 def stage_datasets(frames: dict[str, pd.DataFrame], period: str) -> dict[str, pd.DataFrame]:
     """Cast to contract types and keep fact rows dated up to the end of the period."""
     return {name: as_of(staged(frame, name), name, period) for name, frame in frames.items()}

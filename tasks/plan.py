@@ -1,4 +1,5 @@
-"""Planning tasks: build the plan, settle alert states, store plan rows."""
+"""Planning tasks: build the plan, re-balance against a stored forecast, settle alerts,
+store plan rows."""
 
 from __future__ import annotations
 
@@ -7,29 +8,64 @@ from dataclasses import replace
 import pandas as pd
 from prefect import get_run_logger, task
 from prefect.artifacts import create_table_artifact
-from prefect.cache_policies import NO_CACHE
 
 from sop.alerts import alert_states
 from sop.config import Config
-from sop.periods import parse_period
+from sop.periods import parse_period, shift_period
 from sop.plan import Plan
-from sop.plan_store import store_plan, stored_alerts, stored_budgets
-from sop.planning import plan_for_period
-from tasks.common import engine_for, retry_transient
+from sop.plan_store import (
+    latest_forecast_run,
+    store_alert_states,
+    store_plan,
+    stored_alerts,
+    stored_balance,
+    stored_budgets,
+    stored_forecasts,
+)
+from sop.planning import History, demand_history, plan_for_period, supply_view
+from tasks.common import engine_for, retry_transient, run_scoped
 
 
-@task(name="build-plan", cache_policy=NO_CACHE)
+def _history(config: Config, period: str) -> History:
+    engine = engine_for(config.warehouse.url)
+    return History(budgets=stored_budgets(engine, parse_period(period).year),
+                   forecasts=stored_forecasts(engine, ("total", "category", "region", "customer"),
+                                              before=period),
+                   previous_balance=stored_balance(engine, shift_period(period, -1)))
+
+
+@task(name="build-plan", cache_policy=run_scoped("data"))
 def build_plan(config: Config, data: dict[str, pd.DataFrame], period: str,
                notes: list[str]) -> Plan:
-    engine = engine_for(config.warehouse.url)
-    budgets = stored_budgets(engine, parse_period(period).year)
-    plan = plan_for_period(data, period, config.planning, config.thresholds, budgets)
+    plan = plan_for_period(data, period, config.planning, config.thresholds,
+                           _history(config, period))
     get_run_logger().info("plan %s: %d forecast rows, %d balance rows, %d alerts fired",
                           period, len(plan.forecast), len(plan.balance), len(plan.alerts))
     return replace(plan, notes=tuple(notes) + plan.notes)
 
 
-@task(name="settle-alerts", cache_policy=NO_CACHE)
+@task(name="rebalance-supply", cache_policy=run_scoped("data"))
+def rebalance_supply(config: Config, data: dict[str, pd.DataFrame], period: str) -> Plan:
+    """Balance and alerts on fresh data against the latest stored forecast run (no new
+    forecast). Fails with a clear message when no monthly cycle has stored one yet."""
+    engine = engine_for(config.warehouse.url)
+    run_period, forecast = latest_forecast_run(engine, period)
+    if run_period is None:
+        raise RuntimeError(f"no stored forecast run on or before {period}: run the monthly "
+                           "cycle first (sop run --config FILE)")
+    history = _history(config, run_period)
+    monthly, series = demand_history(data, run_period, config.planning)
+    budgets = history.budgets
+    view = supply_view(data, run_period, forecast, series, budgets, config.planning,
+                       config.thresholds, history, stock_asof=period)
+    get_run_logger().info("re-balanced against the %s forecast: %d alerts fire",
+                          run_period, len(view.alerts))
+    return Plan(period=run_period, sales_monthly=monthly, forecast=forecast, budget=budgets,
+                balance=view.balance, alerts=view.alerts, notes=view.notes,
+                material_balance=view.material_balance)
+
+
+@task(name="settle-alerts", cache_policy=run_scoped("plan"))
 def settle_alerts(config: Config, plan: Plan) -> Plan:
     """Merge fired alerts with stored ones (first seen, resolved) and publish a table."""
     stored = stored_alerts(engine_for(config.warehouse.url))
@@ -42,9 +78,15 @@ def settle_alerts(config: Config, plan: Plan) -> Plan:
 
 
 @task(name="store-plan", retries=3, retry_delay_seconds=[2, 10, 30],
-      retry_condition_fn=retry_transient, cache_policy=NO_CACHE)
+      retry_condition_fn=retry_transient, cache_policy=run_scoped("plan"))
 def store_plan_rows(config: Config, plan: Plan, run_id: str) -> dict[str, int]:
     """Replace the period's plan rows in the warehouse (idempotent per period)."""
     counts = store_plan(engine_for(config.warehouse.url), plan, run_id, plan.alerts)
     get_run_logger().info("stored %s", counts)
     return counts
+
+
+@task(name="store-alerts", retries=3, retry_delay_seconds=[2, 10, 30],
+      retry_condition_fn=retry_transient, cache_policy=run_scoped("plan"))
+def store_alerts(config: Config, plan: Plan) -> int:
+    return store_alert_states(engine_for(config.warehouse.url), plan.alerts)

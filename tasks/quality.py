@@ -8,20 +8,19 @@ from pathlib import Path
 import pandas as pd
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
-from prefect.cache_policies import NO_CACHE
 
 from sop.config import Config
 from sop.quality import QualityGate, QualityGateError, quality_findings, quality_gate
 from sop.quality_report import quality_markdown, quality_summary
 from sop.quality_store import previous_row_counts, store_check_results, store_quarantine
-from tasks.common import engine_for
+from tasks.common import engine_for, run_scoped
 
 
 def docs_dir_for(config: Config) -> Path:
     return Path(config.output_dir) / "data-docs"
 
 
-@task(name="gate-datasets", cache_policy=NO_CACHE)
+@task(name="gate-datasets", cache_policy=run_scoped("frames"))
 def gate_datasets(config: Config, frames: dict[str, pd.DataFrame], period: str, run_id: str,
                   docs: bool = False) -> QualityGate:
     """Validate every dataset (GX suites + cross-dataset checks), publish the `data-quality`

@@ -7,17 +7,16 @@ from datetime import datetime
 
 import pandas as pd
 from prefect import task
-from prefect.cache_policies import NO_CACHE
 
 from sop import __version__
 from sop.config import Config
 from sop.plan_store import record_run
 from sop.runs import snapshot_hash, snapshot_summary
 from sop.warehouse import now_utc
-from tasks.common import engine_for
+from tasks.common import engine_for, run_scoped
 
 
-@task(name="record-run", cache_policy=NO_CACHE)
+@task(name="record-run", cache_policy=run_scoped("frames", "started"))
 def record_cycle(config: Config, run_id: str, period: str, flow: str, started: datetime,
                  frames: dict[str, pd.DataFrame], status: str, message: str = "") -> str:
     summary = snapshot_summary(frames)

@@ -14,12 +14,15 @@ from collections.abc import Callable, Mapping, Sequence
 import pandas as pd
 
 from sop.briefing.alerts import alerts_table
+from sop.briefing.changes import top_changes
 from sop.briefing.common import Window, period_window
 from sop.briefing.finance import finance_sections
+from sop.briefing.items import items_tables
 from sop.briefing.management import management_sections
 from sop.briefing.marketing import marketing_sections
 from sop.briefing.procurement import procurement_sections
 from sop.briefing.sales import sales_sections
+from sop.briefing.series import packet_charts
 from sop.briefing.supply import supply_sections
 from sop.plan import Plan
 
@@ -41,7 +44,7 @@ _SECTIONS: dict[str, Callable[[Window, Mapping[str, pd.DataFrame], Plan], dict]]
     "management": management_sections,
 }
 
-TOP_ALERTS = 10
+TOP_ALERTS = 10  # the packet opens with at most this many; the workbook lists them all
 
 
 def _lines(notes: Sequence[object]) -> list[str]:
@@ -49,13 +52,14 @@ def _lines(notes: Sequence[object]) -> list[str]:
 
 
 def packet_context(department: str, period: str, data: Mapping[str, pd.DataFrame], plan: Plan,
-                   notes: Sequence[str]) -> dict:
+                   notes: Sequence[str], items: pd.DataFrame | None = None) -> dict:
     """The briefing packet of `department` for `period` ("YYYY-MM", the last complete month).
 
     `data` are the staged datasets (contract columns), `plan` the period's plan and `notes`
     the data-quality notes from validation. Returns a JSON-safe dict:
     department, title, period, period_label, kpis, tables (ordered, by key), alerts (table),
-    data_quality (list of str), planning_notes (list of str).
+    data_quality (list of str), planning_notes (list of str), items (coordination-item
+    tables, when `items`, the stored items frame, is given).
     """
     if department not in _SECTIONS:
         raise ValueError(f"unknown department {department!r}; known: {', '.join(_SECTIONS)}")
@@ -64,20 +68,24 @@ def packet_context(department: str, period: str, data: Mapping[str, pd.DataFrame
         raise ValueError(f"plan is for {plan.period}, packet asked for {period}")
     body = _SECTIONS[department](w, data, plan)
     top = department == "management"
-    alerts = alerts_table(plan.alerts, None if top else department, period,
-                          limit=TOP_ALERTS if top else None,
-                          title="Top alerts" if top else "Alerts for this department")
+    scope, title = (None, "Top alerts") if top else (department, "Alerts for this department")
+    alerts = alerts_table(plan.alerts, scope, period, limit=TOP_ALERTS, title=title)
+    every = alerts_table(plan.alerts, scope, period, title="All open alerts")
     return {
         "department": department,
         "title": DEPARTMENT_TITLES[department],
         "period": period,
         "period_label": w.label,
+        "changes": top_changes(department, w, data, plan),
+        "alerts": alerts,
+        "alerts_all": every,
         "kpis": body["kpis"],
         "tables": body["tables"],
-        "alerts": alerts,
+        "items": items_tables(items, department, w),
+        "charts": packet_charts(department, w, data, plan),
         "data_quality": _lines(notes),
         "planning_notes": _lines(plan.notes),
     }
 
 
-__all__ = ["DEPARTMENT_TITLES", "packet_context"]
+__all__ = ["DEPARTMENT_TITLES", "TOP_ALERTS", "packet_context"]

@@ -57,7 +57,7 @@ def alerts_table(alerts: pd.DataFrame, department: str | None, period: str,
                  limit: int | None = None, title: str = "Alerts for this department") -> dict:
     ranked = ranked_alerts(alerts, department)
     shown = ranked.head(limit) if limit else ranked
-    note = (f"{len(shown)} of {len(ranked)} open alerts shown."
+    note = (f"{len(shown)} of {len(ranked)} open alerts shown; the workbook lists all."
             if limit and len(ranked) > limit else None)
     cols = [Col("severity", "Severity"), Col("entity", "Entity"), Col("message", "Message"),
             Col("cause", "Cause"), Col("first_seen", "Since")]

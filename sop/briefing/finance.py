@@ -15,7 +15,6 @@ from sop.briefing.common import (
     Window,
     dataset,
     kpi,
-    pct_change,
     share,
     table,
     total_row,
@@ -153,24 +152,17 @@ def target_decomposition(plan: Plan, w: Window) -> pd.DataFrame:
 
 
 def forecast_accuracy(plan: Plan, w: Window) -> pd.DataFrame:
-    """Forecast for the period month (when the plan still holds one made before it) vs actual
-    units, at total and category level: error (%) and accuracy (100 - |error|, floor 0)."""
-    fc = plan.forecast
-    fc = fc[(pd.to_datetime(fc["ds"]) == w.start) & fc["level"].isin(["total", "category"])]
-    if fc.empty:
-        return pd.DataFrame(columns=["scope", "forecast", "actual", "error", "accuracy"])
-    sm = plan.sales_monthly
-    sm = sm[pd.to_datetime(sm["ds"]) == w.start]
-    actual = sm.groupby("category")["qty"].sum()
-    rows = []
-    for _, f in fc.sort_values("level", ascending=False).iterrows():
-        total = f["level"] == "total"
-        a = sm["qty"].sum() if total else actual.get(f["category"], 0.0)
-        err = pct_change(f["forecast"], a)
-        rows.append({"scope": "Total" if total else f["category"], "forecast": f["forecast"],
-                     "actual": a, "error": err,
-                     "accuracy": None if err is None else max(0.0, 100.0 - abs(err))})
-    return pd.DataFrame(rows)
+    """Errors of earlier stored forecast runs against the actuals that arrived since, by level
+    and lag (months between the run and the month forecast): WAPE, bias and the value the
+    forecast added over seasonal naive (WAPE points), all in percent; MASE as a ratio."""
+    acc = plan.accuracy
+    cols = ["level", "lag", "n", "wape", "bias", "mase", "fva"]
+    if acc is None or acc.empty:
+        return pd.DataFrame(columns=cols)
+    order = {"total": 0, "category": 1, "region": 2, "customer": 3}
+    out = acc.assign(wape=acc["wape"] * 100, bias=acc["bias"] * 100, fva=acc["fva"] * 100,
+                     _o=acc["level"].map(order).fillna(9))
+    return out.sort_values(["_o", "lag"])[cols].reset_index(drop=True)
 
 
 def finance_sections(w: Window, data: Mapping[str, pd.DataFrame], plan: Plan) -> dict:
@@ -247,11 +239,13 @@ def finance_sections(w: Window, data: Mapping[str, pd.DataFrame], plan: Plan) ->
             unit=f"budget units; revenue in {CURRENCY}", period=f"{w.months(1):%Y-%m}",
             empty="No budget for next month."),
         "accuracy": table(
-            forecast_accuracy(plan, w), [Col("scope", "Scope"), Col("forecast", "Forecast", "qty"),
-                                         Col("actual", "Actual", "qty"), Col("error", "Error", "pct"),
-                                         Col("accuracy", "Accuracy", "share")],
-            title="Forecast accuracy", unit="units", period=w.period,
-            empty=(f"Not yet measured: this plan holds no forecast made before {w.period}.")),
+            forecast_accuracy(plan, w), [Col("level", "Level"), Col("lag", "Lag (months)", "count"),
+                                         Col("n", "Points", "count"), Col("wape", "WAPE", "share"),
+                                         Col("bias", "Bias", "pct"), Col("mase", "MASE", "ratio"),
+                                         Col("fva", "Value added vs seasonal naive", "pp")],
+            title="Forecast accuracy of earlier runs", unit="units; errors in %",
+            period=f"runs before {w.period}, actuals to {w.period}",  # i18n: {p}, {q}
+            empty=(f"Not yet measured: no forecast run stored before {w.period}.")),
     }
     return {"kpis": kpis, "tables": tables}
 

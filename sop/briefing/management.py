@@ -69,6 +69,24 @@ def _share(v: object) -> str:
     return "n/a" if n is None else f"{n:.0f}%"
 
 
+# The sentences of the headlines table; reports/catalog_zh.py translates them by these keys.
+HEADLINES = {
+    "sales": "Revenue {revenue} in {period} ({month_vs} vs budget); YTD {ytd_vs} vs budget; "
+             "full-year outlook {fy_vs} vs budget.",
+    "marketing": "Promotions this year: {count}, running at period end: {running}; "
+                 "fastest-growing category {category} ({growth}, 3 months vs prior 3).",
+    "marketing_none": "Promotions this year: {count}, running at period end: {running}.",
+    "sales_admin": "Backlog {lines} lines worth {value}; customers over credit limit: {over} "
+                   "(excess {excess}); overdue invoices {overdue}.",
+    "supply": "SKU-warehouses below safety stock in the next 3 months: {risk} (stock-outs: "
+              "{stockouts}); production plan covers {cover} of forecast demand.",
+    "procurement": "Materials short for the next 3 months: {short}; largest price move "
+                   "{material} {change}.",
+    "procurement_none": "Materials short for the next 3 months: {short}; no price trend "
+                        "available.",
+}
+
+
 def department_headlines(w: Window, data: Mapping[str, pd.DataFrame],
                          plan: Plan) -> pd.DataFrame:
     """One sentence per department with its key figures."""
@@ -92,28 +110,27 @@ def department_headlines(w: Window, data: Mapping[str, pd.DataFrame],
     reqs = material_requirements(data, plan, w)
     short = int((reqs["status"] == "short").sum()) if len(reqs) else 0
     rising = prices.dropna(subset=["change"]) if len(prices) else prices
+    h = HEADLINES
     rows = [
-        ("Sales", f"Revenue {_money(t.get('month_actual'))} in {w.period} "
-                  f"({_pct(t.get('month_vs_budget'))} vs budget); YTD "
-                  f"{_pct(t.get('ytd_vs_budget'))} vs budget; full-year outlook "
-                  f"{_pct(t.get('fy_vs_budget'))} vs budget."),
-        ("Marketing", f"Promotions this year: {len(promos)}, running at period end: {running}"
-                      + (f"; fastest-growing category {best['category']} "
-                         f"({_pct(best['revenue_growth'])}, 3 months vs prior 3)."
-                         if best is not None else ".")),
-        ("Sales administration",
-         f"Backlog {_money(backlog['lines'].sum())} lines worth "
-         f"{_money(backlog['value'].sum())}; customers over credit limit: {len(over)} "
-         f"(excess {_money((over['exposure'] - over['credit_limit']).sum())}); "
-         f"overdue invoices {_money(overdue)}."),
-        ("Production, warehouse & logistics",
-         f"SKU-warehouses below safety stock in the next 3 months: {len(risk)}"
-         f" (stock-outs: {int((risk['risk'] == 'stock-out').sum()) if len(risk) else 0}); "
-         f"production plan covers {_share(cover)} of forecast demand."),
-        ("Procurement",
-         f"Materials short for the next 3 months: {short}; "
-         + (f"largest price move {rising['material'].iloc[0]} {_pct(rising['change'].iloc[0])}."
-            if len(rising) else "no price trend available.")),
+        ("Sales", h["sales"].format(
+            revenue=_money(t.get("month_actual")), period=w.period,
+            month_vs=_pct(t.get("month_vs_budget")), ytd_vs=_pct(t.get("ytd_vs_budget")),
+            fy_vs=_pct(t.get("fy_vs_budget")))),
+        ("Marketing", h["marketing_none" if best is None else "marketing"].format(
+            count=len(promos), running=running,
+            category=None if best is None else best["category"],
+            growth=None if best is None else _pct(best["revenue_growth"]))),
+        ("Sales administration", h["sales_admin"].format(
+            lines=_money(backlog["lines"].sum()), value=_money(backlog["value"].sum()),
+            over=len(over), excess=_money((over["exposure"] - over["credit_limit"]).sum()),
+            overdue=_money(overdue))),
+        ("Production, warehouse & logistics", h["supply"].format(
+            risk=len(risk),
+            stockouts=int((risk["risk"] == "stock-out").sum()) if len(risk) else 0,
+            cover=_share(cover))),
+        ("Procurement", h["procurement" if len(rising) else "procurement_none"].format(
+            short=short, material=rising["material"].iloc[0] if len(rising) else None,
+            change=_pct(rising["change"].iloc[0]) if len(rising) else None)),
     ]
     return pd.DataFrame(rows, columns=["department", "headline"])
 

@@ -31,8 +31,11 @@ def _orders(data: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     products, customers = dataset(data, "products"), dataset(data, "customers")
     cat = products.drop_duplicates("sku").set_index("sku")["category"]
     reg = customers.drop_duplicates("customer_id").set_index("customer_id")["region"]
-    return so.assign(order_date=pd.to_datetime(so["order_date"]), category=so["sku"].map(cat),
-                     region=so["customer_id"].map(reg), value=so["qty"] * so["unit_price"])
+    out = so.assign(order_date=pd.to_datetime(so["order_date"]), category=so["sku"].map(cat),
+                    region=so["customer_id"].map(reg), value=so["qty"] * so["unit_price"])
+    for col in ("category", "region"):  # lower-cased once, for matching promotions' scopes
+        out[f"_{col}"] = out[col].astype("string").str.lower().fillna("").to_numpy(dtype=object)
+    return out
 
 
 def _scope(orders: pd.DataFrame, promo: pd.Series) -> pd.Series:
@@ -40,7 +43,7 @@ def _scope(orders: pd.DataFrame, promo: pd.Series) -> pd.Series:
     for col in ("category", "region"):
         val = promo.get(col)
         if isinstance(val, str) and val.strip().lower() not in ANY:
-            mask &= orders[col].astype("string").str.lower() == val.strip().lower()
+            mask &= orders[f"_{col}"] == val.strip().lower()
     return mask
 
 

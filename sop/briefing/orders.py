@@ -9,6 +9,7 @@ shipped then; otherwise it was closed without (recorded) shipments and is not ow
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 
 import numpy as np
@@ -23,19 +24,45 @@ LINE_COLUMNS = ("order_id", "line_no", "order_date", "requested_date", "customer
                 "status", "qty", "shipped_qty", "open_qty", "unit_price", "open_value")
 
 
+_MEMO: dict[tuple, tuple[tuple, pd.DataFrame]] = {}
+_MEMO_SIZE = 16
+_MEMO_LOCK = threading.Lock()
+
+
+def _memo(name: str, frames: tuple[pd.DataFrame, ...], end: pd.Timestamp, make) -> pd.DataFrame:
+    """`make()`, remembered for the same input frames (by identity) and `end`: a packet asks
+    for the order book at the same dates many times. Returns a copy; inputs are never
+    mutated, so a frame object stands for its content."""
+    key = (name, *(id(f) for f in frames), pd.Timestamp(end))
+    with _MEMO_LOCK:
+        hit = _MEMO.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], frames, strict=True)):
+        return hit[1].copy()
+    out = make()
+    with _MEMO_LOCK:
+        while len(_MEMO) >= _MEMO_SIZE:
+            _MEMO.pop(next(iter(_MEMO)))
+        _MEMO[key] = (frames, out)
+    return out.copy()
+
+
 def _status(series: pd.Series) -> pd.Series:
-    return series.astype("string").str.strip().str.lower().fillna("")
+    lower = {v: str(v).strip().lower() for v in series.dropna().unique()}
+    return series.map(lower).fillna("").astype(object)
 
 
 def open_order_lines(data: Mapping[str, pd.DataFrame], end: pd.Timestamp) -> pd.DataFrame:
     """Sales order lines open at `end` (exclusive), with open qty (units) and open value
     (open qty x unit price)."""
-    so = dataset(data, "sales_orders")
+    frames = (dataset(data, "sales_orders"), dataset(data, "shipments"))
+    return _memo("open", frames, end, lambda: _open_order_lines(*frames, end))
+
+
+def _open_order_lines(so: pd.DataFrame, sh: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
     so = so[pd.to_datetime(so["order_date"]) < end]
     so = so[~_status(so["status"]).isin(CANCELLED)]
     if so.empty:
         return pd.DataFrame(columns=list(LINE_COLUMNS))
-    sh = dataset(data, "shipments")
     ship_date = pd.to_datetime(sh["ship_date"])
     shipped = (sh[ship_date < end].groupby(["order_id", "sku"], as_index=False)["qty"].sum()
                .rename(columns={"qty": "shipped_total"}))
@@ -59,7 +86,11 @@ def invoice_balances(data: Mapping[str, pd.DataFrame], end: pd.Timestamp) -> pd.
     A payment counts when it has no date or was made before `end`. `days_overdue` is the
     number of days past the due date on the period's last day (0 when not due yet or paid).
     """
-    inv = dataset(data, "invoices")
+    frames = (dataset(data, "invoices"),)
+    return _memo("invoices", frames, end, lambda: _invoice_balances(frames[0], end))
+
+
+def _invoice_balances(inv: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
     inv = inv[pd.to_datetime(inv["invoice_date"]) < end].copy()
     paid_date = pd.to_datetime(inv["paid_date"])
     counted = inv["paid_amount"].fillna(0.0).where(paid_date.isna() | (paid_date < end), 0.0)

@@ -53,9 +53,6 @@ CORPUS: dict[str, tuple[str, str, str | None, list[str]]] = {
     "text in a numeric column": (
         "sales_orders", "expect_column_values_to_be_castable_to_number", "unit_price",
         [f"UPDATE sales_orders SET unit_price = 'twelve' WHERE {first_row('sales_orders')}"]),
-    "invalid date": (
-        "sales_orders", "expect_column_values_to_be_castable_to_date", "order_date",
-        [f"UPDATE sales_orders SET order_date = '2026-13-45' WHERE {first_row('sales_orders')}"]),
     "order dated in the future": (
         "sales_orders", "expect_column_values_to_be_between", "order_date",
         [f"UPDATE sales_orders SET order_date = '{FUTURE}', requested_date = '{FUTURE}' "
@@ -78,12 +75,6 @@ CORPUS: dict[str, tuple[str, str, str | None, list[str]]] = {
     "unknown material in the bom": (
         "bom", "expect_column_values_to_be_in_master", "material_id",
         [f"UPDATE bom SET material_id = 'M9999' WHERE {first_row('bom')}"]),
-    "negative stock on hand": (
-        "inventory", "expect_column_values_to_be_between", "on_hand",
-        [f"UPDATE inventory SET on_hand = -10 WHERE {first_row('inventory')}"]),
-    "unknown item type": (
-        "inventory", "expect_column_values_to_be_in_set", "item_type",
-        [f"UPDATE inventory SET item_type = 'widget' WHERE {first_row('inventory')}"]),
     "received before ordered": (
         "purchase_orders", "expect_column_pair_values_a_to_be_greater_than_b",
         "received_date,order_date",
@@ -170,3 +161,20 @@ def test_broken_source_stops_the_cycle_with_its_reason(case, tmp_path, demo_erp)
             "WHERE dataset = :d AND expectation = :e"), {"d": dataset, "e": expectation}).all()
     stored.dispose()
     assert ("critical", False) in {(r[0], bool(r[1])) for r in rows}
+
+
+def test_quarantine_plans_on_the_rest_and_says_so_in_the_packets(tmp_path, demo_erp):
+    """Not part of the corpus: with `on_error: quarantine` a bad order line is set aside,
+    the cycle plans on the other rows, and the packets say so (with the warnings)."""
+    erp = broken_erp(tmp_path, demo_erp, [
+        f"UPDATE sales_orders SET qty = -4 WHERE {first_row('sales_orders')}",
+        "UPDATE sales_orders SET status = 'lost' WHERE rowid = "
+        "(SELECT MAX(rowid) FROM sales_orders)"])
+    cfg = write_config(tmp_path, erp, datasets={"sales_orders": {"on_error": "quarantine"}})
+    result = monthly_cycle(config_path=str(cfg), period=END)
+    counts = table_counts(tmp_path)
+    assert counts["sop_quarantine"] == 1 and counts["sop_forecasts"] > 0
+    assert all(d == "sent" for d in result["deliveries"])
+    html = (tmp_path / "out" / "packets" / END / "sales_admin" / "packet.html").read_text()
+    assert "rows quarantined and left out of the plan" in html
+    assert "expect_column_values_to_be_in_set" in html

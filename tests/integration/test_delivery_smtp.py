@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import email
+import io
 import ipaddress
+import re
 import ssl
 from email import policy
 from pathlib import Path
@@ -329,3 +331,103 @@ def test_departments_without_recipients_are_refused(engine, tmp_path):
     with pytest.raises(ValueError, match="no recipients for department 'management'"):
         deliver_packets(engine, PERIOD, PACKETS, {"sales": ["a@example.com"]}, None, tmp_path)
     assert rows(engine) == {}
+
+
+# --- the real packet: MIME structure, inline images, attachments, resends --------------
+
+@pytest.fixture(scope="module")
+def full_packets():
+    """The sales packet of the unit fixture in English and in Chinese, with its charts,
+    PDF and workbook."""
+    from reports.packet import build_packet
+    from tests.unit.test_briefing import ctx
+
+    return {locale: build_packet("sales", ctx("sales"), locale=locale) for locale in ("en", "zh")}
+
+
+def _structure(part) -> object:
+    if part.is_multipart():
+        return (part.get_content_type(), [_structure(p) for p in part.iter_parts()])
+    return part.get_content_type()
+
+
+def test_packet_message_structure_inline_images_and_attachments(server, engine, tmp_path,
+                                                                full_packets):
+    import subprocess
+
+    import openpyxl
+
+    handler, port = server
+    packet = full_packets["en"]
+    archive = tmp_path / "packets"
+    deliver_packets(engine, PERIOD, {"sales": packet}, {"sales": RECIPIENTS["sales"]},
+                    smtp_config(port), tmp_path, archive_dir=archive)
+    assert len(handler.messages) == 2
+    xlsx_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    for msg in handler.messages:
+        assert _structure(msg) == ("multipart/mixed", [
+            ("multipart/alternative", ["text/plain", ("multipart/related", [
+                "text/html", "image/png", "image/png"])]),
+            "application/pdf", xlsx_type])
+        assert msg.get_body(("plain",)).get_content().replace("\r\n", "\n") == packet.text
+        html = msg.get_body(("html",)).get_content()
+        images = {p["Content-ID"].strip("<>"): p for p in msg.walk()
+                  if p.get_content_type() == "image/png"}
+        assert set(re.findall(r'src="cid:([^"]+)"', html)) == set(images)  # all resolve
+        for img in packet.images:
+            assert images[img.cid].get_content() == img.data
+            assert images[img.cid].get_content_disposition() == "inline"
+        files = {p.get_filename(): p for p in msg.iter_attachments()}
+        assert set(files) == {"sop-2026-10-sales.pdf", "sop-2026-10-sales.xlsx"}
+        pdf = files["sop-2026-10-sales.pdf"].get_content()
+        assert pdf.startswith(b"%PDF") and files["sop-2026-10-sales.pdf"][
+            "Content-Disposition"].startswith("attachment")
+        text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True,
+                              check=True).stdout.decode()
+        assert "Sales briefing" in text
+        book = openpyxl.load_workbook(io.BytesIO(files["sop-2026-10-sales.xlsx"].get_content()))
+        assert book.sheetnames[0] == "Contents"
+        assert len(msg.as_bytes()) < 5 * 1024 * 1024
+        kept = archive / PERIOD / "sales" / f"{msg['To']}.eml"
+        assert email.message_from_bytes(kept.read_bytes(), policy=policy.default)[
+            "Message-ID"] == msg["Message-ID"]
+
+
+def test_chinese_subject_survives_the_trip(server, engine, tmp_path, full_packets):
+    handler, port = server
+    deliver_packets(engine, PERIOD, {"sales": full_packets["zh"]}, {"sales": ["li@example.com"]},
+                    smtp_config(port), tmp_path)
+    (msg,) = handler.messages
+    assert msg["Subject"] == "[S&OP 2026-10] 销售部 briefing"
+    assert "较上月变化最大的三项" in msg.get_body(("plain",)).get_content()
+    assert '<html lang="zh-CN">' in msg.get_body(("html",)).get_content()
+
+
+def test_resend_gets_a_new_message_id_once_per_token_and_retries_keep_theirs(engine, tmp_path):
+    handler = Recorder()
+    controller, port = start(handler)
+    try:
+        cfg, one = smtp_config(port), {"management": PACKETS["management"]}
+        rcpt = {"management": ["ceo@example.com"]}
+        deliver_packets(engine, PERIOD, one, rcpt, cfg, tmp_path)
+        first = handler.messages[-1]["Message-ID"]
+        assert first == message_id(PERIOD, "management", "ceo@example.com")
+        deliver_packets(engine, PERIOD, one, rcpt, cfg, tmp_path, resend={"management"},
+                        resend_token="run-1")
+        second = handler.messages[-1]["Message-ID"]
+        assert second != first and second.startswith("<sop-resend-2026-10-management-")
+        again = deliver_packets(engine, PERIOD, one, rcpt, cfg, tmp_path, resend={"management"},
+                                resend_token="run-1")  # a retry of the same run
+        assert [r.status for r in again] == ["already_sent"] and len(handler.messages) == 2
+        handler.refuse = 1  # the next resend fails once ...
+        with pytest.raises(DeliveryError):
+            deliver_packets(engine, PERIOD, one, rcpt, cfg, tmp_path, resend={"management"},
+                            resend_token="run-2")
+        results = deliver_packets(engine, PERIOD, one, rcpt, cfg, tmp_path)  # ... is retried
+        third = handler.messages[-1]["Message-ID"]
+        assert [r.status for r in results] == ["sent"] and len(handler.messages) == 3
+        assert third == message_id(PERIOD, "management", "ceo@example.com", resend="run-2")
+        assert len({first, second, third}) == 3
+        assert rows(engine)[("management", "ceo@example.com")].message_id == third
+    finally:
+        controller.stop()

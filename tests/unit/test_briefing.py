@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import functools
+import io
 import json
 import math
+import subprocess
 
 import pandas as pd
 import pytest
 
-from sop.briefing import DEPARTMENT_TITLES, packet_context
+from sop.briefing import DEPARTMENT_TITLES, TOP_ALERTS, packet_context
+from sop.briefing.changes import Figure, ranked_changes
 from sop.briefing.common import period_window
 from sop.briefing.finance import (
     credit_exposure,
@@ -333,17 +336,18 @@ def test_backlog_order_to_ship_and_returns():
     assert ret.loc["damaged", "of_shipped"] == pytest.approx(5.0)  # 5 of 100 shipped in Oct
 
 
-def test_forecast_accuracy_is_not_measured_without_a_forecast_for_the_period():
+def test_forecast_accuracy_comes_from_stored_runs():
     assert forecast_accuracy(make_plan(), W).empty
     table = ctx("sales_admin")["tables"]["accuracy"]
     assert table["rows"] == [] and table["empty"].startswith("Not yet measured")
-    fc = pd.concat([make_plan().forecast, pd.DataFrame([dict(
-        level="total", unique_id="total", region=None, category=None, sku=None,
-        ds=T("2026-10-01"), forecast=104.0, revenue=1300.0)])], ignore_index=True)
-    acc = forecast_accuracy(make_plan(forecast=fc), W)
-    assert acc.loc[0, "scope"] == "Total" and acc.loc[0, "actual"] == 130
-    assert acc.loc[0, "error"] == pytest.approx(-20.0)
-    assert acc.loc[0, "accuracy"] == pytest.approx(80.0)
+    acc = pd.DataFrame({"level": ["category", "total"], "lag": [1, 1], "n": [4, 1],
+                        "actual": [130.0, 130.0], "forecast": [104.0, 104.0],
+                        "wape": [0.25, 0.2], "bias": [-0.2, -0.2], "mase": [0.9, 0.8],
+                        "wape_snaive": [0.3, 0.3], "mase_snaive": [1.0, 1.0],
+                        "fva": [0.05, 0.1]})
+    out = forecast_accuracy(make_plan(accuracy=acc), W)
+    assert out["level"].tolist() == ["total", "category"]
+    assert out.loc[0, "wape"] == pytest.approx(20.0) and out.loc[0, "fva"] == pytest.approx(10.0)
 
 
 # --- sales ------------------------------------------------------------------------------
@@ -526,8 +530,10 @@ def test_context_is_plain_json_without_nan_and_every_table_states_unit_and_perio
     c = ctx(department)
     json.dumps(c, allow_nan=False)  # raises on NaN or on numpy/pandas values
     assert all(v is None or isinstance(v, str | int | float | bool) for v in _walk(c))
-    for t in [*c["tables"].values(), c["alerts"]]:
-        assert t["unit"] and t["period"] and t["empty"], t["title"]
+    for t in [*c["tables"].values(), c["alerts"], c["alerts_all"], c["changes"], *c["charts"]]:
+        assert t["unit"] and t["period"], t["title"]
+    for t in [*c["tables"].values(), c["alerts"], c["alerts_all"], c["changes"]]:
+        assert t["empty"], t["title"]
 
 
 @pytest.mark.parametrize("department", DEPARTMENTS)
@@ -557,6 +563,28 @@ def test_packet_context_rejects_bad_input():
         packet_context("sales", PERIOD, staged(), make_plan("2026-09"), [])
 
 
+def test_ranked_changes_need_both_months_and_a_base():
+    now = {"a": Figure("a", 150.0, "money"), "b": Figure("b", 3, "count", "x", 5),
+           "c": Figure("c", 90.0, "qty"), "d": Figure("d", None, "qty"),
+           "e": Figure("e", 10.0, "qty")}
+    before = {"a": Figure("a", 100.0, "money"), "b": Figure("b", 1, "count", "x", 5),
+              "c": Figure("c", 100.0, "qty"), "d": Figure("d", 5.0, "qty"),
+              "e": Figure("e", 0.0, "qty")}
+    rows = ranked_changes(now, before)
+    assert [(r["label"], r["change"]) for r in rows] == [("a", 50.0), ("c", pytest.approx(-10))]
+    assert rows[0] == {"label": "a", "value": 150.0, "previous": 100.0, "change": 50.0,
+                       "fmt": "money", "unit": ""}
+
+
+def test_alerts_open_the_packet_capped_and_all_of_them_go_to_the_workbook():
+    many = pd.concat([_alerts()] * 4, ignore_index=True)
+    many["alert_key"] = [f"k{i}" for i in range(len(many))]
+    c = ctx("management", plan=make_plan(alerts=many))
+    assert len(c["alerts"]["rows"]) == TOP_ALERTS == 10
+    assert len(c["alerts_all"]["rows"]) == 12  # 3 open alerts x 4
+    assert c["alerts"]["note"] == "10 of 12 open alerts shown; the workbook lists all."
+
+
 # --- scoping: who may see purchase prices, supplier terms and customer credit -----------
 
 CREDIT_KEYS = {"credit_limit", "exposure", "unpaid_invoices", "utilisation", "headroom",
@@ -579,35 +607,75 @@ def _column_keys(c: dict) -> set[str]:
     return keys
 
 
-@pytest.mark.parametrize("department", DEPARTMENTS)
-def test_credit_data_only_in_sales_admin_and_management(department):
-    from reports import render_packet
+@functools.cache
+def _full_packet(department: str):
+    """The department's whole packet (HTML, text, PDF, workbook) from the fixture, once."""
+    from reports.packet import build_packet
 
+    return build_packet(department, ctx(department))
+
+
+def pdf_text(pdf: bytes, tmp_path) -> str:
+    """The text of a PDF (pdftotext from poppler-utils, a system package of the project)."""
+    path = tmp_path / "packet.pdf"
+    path.write_bytes(pdf)
+    out = subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True,
+                         capture_output=True, text=True)
+    return out.stdout
+
+
+def workbook_cells(xlsx: bytes) -> list:
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(xlsx))
+    return [c.value for ws in book.worksheets for row in ws.iter_rows() for c in row
+            if c.value is not None]
+
+
+def _outputs(department: str, tmp_path) -> tuple[list[str], list]:
+    """Every text form of the packet (HTML e-mail, page, text, PDF text) and workbook cells."""
+    packet = _full_packet(department)
+    pdf = next(a.data for a in packet.attachments if a.content_type == "application/pdf")
+    xlsx = next(a.data for a in packet.attachments if a.filename.endswith(".xlsx"))
+    texts = [packet.html, packet.page_html, packet.text, pdf_text(pdf, tmp_path)]
+    return texts, workbook_cells(xlsx)
+
+
+@pytest.mark.parametrize("department", DEPARTMENTS)
+def test_credit_data_only_in_sales_admin_and_management(department, tmp_path):
     c = ctx(department)
-    rendered = render_packet(department, c)
+    texts, cells = _outputs(department, tmp_path)
     if department in CREDIT_ALLOWED:
         if department == "sales_admin":
             assert _column_keys(c) >= CREDIT_KEYS
-            assert "54,321" in rendered.html and "54,321" in rendered.text
+            assert all("54,321" in t for t in texts)
+            assert C2_LIMIT in cells and "Credit limit" in cells
         return
     assert not CREDIT_KEYS & _column_keys(c)
+    assert C2_LIMIT not in cells
     for word in CREDIT_TEXT:
         assert word not in json.dumps(c), word
-        assert word not in rendered.html and word not in rendered.text, word
+        for text in texts:  # the e-mail, the archived page, the text part and the PDF
+            assert word not in text, word
+        assert not any(isinstance(v, str) and word in v for v in cells), word
 
 
 @pytest.mark.parametrize("department", DEPARTMENTS)
-def test_purchase_prices_and_supplier_terms_only_in_procurement_and_management(department):
-    from reports import render_packet
-
+def test_purchase_prices_and_supplier_terms_only_in_procurement_and_management(department,
+                                                                               tmp_path):
     c = ctx(department)
-    rendered = render_packet(department, c)
+    texts, cells = _outputs(department, tmp_path)
+    prices = {3.05, 3.17, 3.49, 3.81, 1.93}  # the fixture's PO unit prices
     if department in PROCUREMENT_ALLOWED:
         if department == "procurement":
             assert {"recent_price", "contract_days"} <= _column_keys(c)
-            assert "3.70" in rendered.html and "Acme Metals" in rendered.text
+            assert all("3.70" in t and "Acme Metals" in t for t in texts)
+            assert any(isinstance(v, float) and round(v, 2) == 3.70 for v in cells)
         return
     assert not PROCUREMENT_KEYS & _column_keys(c)
+    assert not prices & {v for v in cells if isinstance(v, float)}
     for word in PROCUREMENT_TEXT:
         assert word not in json.dumps(c), word
-        assert word not in rendered.html and word not in rendered.text, word
+        for text in texts:
+            assert word not in text, word
+        assert not any(isinstance(v, str) and word in v for v in cells), word

@@ -1,0 +1,49 @@
+"""deployments/prefect.yaml: every entrypoint resolves to a flow and every parameter matches
+its signature (the Dagster-style 'definitions load' test)."""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).parents[2]
+SPEC = yaml.safe_load((ROOT / "deployments" / "prefect.yaml").read_text())
+NAMES = [d["name"] for d in SPEC["deployments"]]
+
+
+def load_flow(entrypoint: str):
+    path, func = entrypoint.split(":")
+    spec = importlib.util.spec_from_file_location(Path(path).stem, ROOT / path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return getattr(module, func)
+
+
+def test_the_four_deployments_exist():
+    assert sorted(NAMES) == ["annual-budget", "ingest-validate", "monthly-cycle",
+                             "watch-divergence"]
+
+
+@pytest.mark.parametrize("deployment", SPEC["deployments"], ids=NAMES)
+def test_entrypoint_is_a_flow_and_parameters_match(deployment):
+    from prefect import Flow
+
+    flow = load_flow(deployment["entrypoint"])
+    assert isinstance(flow, Flow), deployment["entrypoint"]
+    sig = inspect.signature(flow.fn)
+    params = deployment["parameters"]
+    assert set(params) <= set(sig.parameters), set(params) - set(sig.parameters)
+    required = {n for n, p in sig.parameters.items() if p.default is inspect.Parameter.empty}
+    assert required <= set(params), required - set(params)
+    resolved = {k: ("sop.yaml" if isinstance(v, str) and "{{" in v else v)
+                for k, v in params.items()}
+    flow.validate_parameters(resolved)  # types match the signature
+    assert deployment["concurrency_limit"] == 1
+    assert deployment["work_pool"]["name"] == "sop-process"
+    assert deployment["schedules"], "every deployment runs on a schedule"
+    for schedule in deployment["schedules"]:
+        assert schedule["timezone"] == "{{ $SOP_TIMEZONE }}"
