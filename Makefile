@@ -34,7 +34,7 @@ demo: $(STAMP)  ## generate the demo ERP and run the monthly cycle on the embedd
 
 test: $(STAMP)  ## the whole test suite (needs the machine's PostgreSQL and MariaDB)
 	$(BIN)/ruff check .
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=15
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -58,6 +58,11 @@ stop:  ## stop what `make server` started
 	@if [ -f $(RUN)/server.pid ]; then kill $$(cat $(RUN)/server.pid) 2>/dev/null || true; \
 	  rm -f $(RUN)/server.pid; echo "Prefect server stopped"; fi
 	-@$(BIN)/prefect config unset PREFECT_API_URL -y >/dev/null 2>&1 || true
+
+bench: $(STAMP)  ## benchmarks (not tests); figures go to BENCHMARKS.md by hand, with the command
+	$(BIN)/python -m bench.validation_speed
+	$(BIN)/python -m bench.forecast_aus_retail
+	$(BIN)/python -m bench.forecast_speed
 
 clean:
 	rm -rf demo .pytest_cache

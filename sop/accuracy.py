@@ -10,8 +10,9 @@ Definitions (all per group of rows, e.g. level x lag):
 - MASE = mean over rows of |e| / scale, scale = the series' mean absolute seasonal
   difference |y_t - y_{t-12}| over its actuals up to the run's period (rows whose series has
   no such history, or a zero scale, are left out of MASE only).
-- seasonal naive benchmark: the stored `snaive` column when present, else the actual of the
-  same month one year (two years for lags above 12...) before `ds`, known at the run's period.
+- seasonal naive benchmark: the stored `snaive` value where there is one, else the actual of
+  the same month one year (two years for lags above 12...) before `ds`, known at the run's
+  period.
 - FVA (forecast value added) = WAPE of seasonal naive - WAPE of the forecast, on the rows
   where both exist: positive means the forecast beats the benchmark.
 
@@ -70,12 +71,13 @@ def forecast_accuracy(stored: pd.DataFrame, actuals: pd.DataFrame,
     a = actuals.assign(ds=_month(actuals["ds"]), y=actuals["y"].astype(float))
     a = a.groupby(["unique_id", "ds"], as_index=False)["y"].sum()
     f = f.merge(a, on=["unique_id", "ds"], how="inner")
-    if "snaive" not in f.columns:
-        back = np.ceil(f["lag"] / season_length).astype(int) * season_length
-        f["bench_ds"] = [d - pd.DateOffset(months=int(m)) for d, m in zip(f["ds"], back,
-                                                                           strict=True)]
-        bench = a.rename(columns={"ds": "bench_ds", "y": "snaive"})
-        f = f.merge(bench, on=["unique_id", "bench_ds"], how="left")
+    back = np.ceil(f["lag"] / season_length).astype(int) * season_length
+    m = (_index(f["ds"]) - back).to_numpy()
+    f["bench_ds"] = pd.to_datetime({"year": m // 12, "month": m % 12 + 1, "day": 1})
+    bench = a.rename(columns={"ds": "bench_ds", "y": "_snaive"})
+    f = f.merge(bench, on=["unique_id", "bench_ds"], how="left")
+    stored_bench = f["snaive"] if "snaive" in f.columns else pd.Series(np.nan, index=f.index)
+    f["snaive"] = pd.to_numeric(stored_bench, errors="coerce").fillna(f["_snaive"])
     scales = _scales(a, season_length).rename(columns={"ds": "period"})
     f = f.merge(scales, on=["unique_id", "period"], how="left")
     f["abs_e"] = (f["forecast"] - f["y"]).abs()

@@ -25,7 +25,11 @@ def forecast_vs_budget_alerts(forecast: pd.DataFrame, budget: pd.DataFrame, peri
     months = pd.date_range(start + pd.DateOffset(months=1), periods=3, freq="MS")
     if budget.empty:
         return alert_frame([])
-    bud = budget[pd.to_datetime(budget["ds"]).isin(months)].groupby("category")["revenue"].sum()
+    covered = pd.to_datetime(budget["ds"])
+    months = months[months.isin(covered)]  # compare only months the budget covers
+    if months.empty:
+        return alert_frame([])
+    bud = budget[covered.isin(months)].groupby("category")["revenue"].sum()
     fc = forecast[(forecast["level"] == "category") & forecast["ds"].isin(months)]
     fc = fc.groupby("category")["revenue"].sum()
     rows = []

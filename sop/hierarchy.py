@@ -238,7 +238,7 @@ def customer_allocation(forecast: pd.DataFrame, monthly: pd.DataFrame,
     total = lambda v: pd.Series(v, index=cells.index).groupby(by).transform("sum")  # noqa: E731
     parent_fc = cells["forecast"].to_numpy()
     share = cells["share"].to_numpy()
-    key_fc = np.where(is_key, cells["key_fc"].fillna(0.0).to_numpy(), 0.0)
+    key_fc = np.where(is_key, pd.to_numeric(cells["key_fc"]).fillna(0.0).to_numpy(), 0.0)
     key_sum, key_share = total(key_fc).to_numpy(), total(np.where(is_key, share, 0.0)).to_numpy()
     other_share = total(np.where(is_key, 0.0, share)).to_numpy()
     has_other = other_share > 0

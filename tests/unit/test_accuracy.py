@@ -48,6 +48,8 @@ def test_levels_pool_their_series_and_stored_benchmark_is_used():
     assert sku["wape"] == pytest.approx(6 / 60) and sku["mase"] == pytest.approx(0.5)
     given = forecast_accuracy(run("a").assign(snaive=20.0), actuals_for("a"), lags=(1,))
     assert given["wape_snaive"].item() == 0.0 and given["fva"].item() == pytest.approx(-0.1)
+    missing = forecast_accuracy(run("a").assign(snaive=np.nan), actuals_for("a"), lags=(1,))
+    assert missing["wape_snaive"].item() == pytest.approx(0.5)  # from the actuals instead
 
 
 def test_zero_actuals_give_nan_rather_than_a_made_up_number():

@@ -97,6 +97,11 @@ def test_forecast_vs_budget():
     assert out["severity"].item() == "high"
     assert forecast_vs_budget_alerts(fc, budget, "2026-10",
                                      Thresholds(forecast_vs_budget_pct=25)).empty
+    # a budget that covers only Nov-Dec is compared with the forecast for Nov-Dec only
+    short = budget[budget["ds"] < "2027-01-01"]
+    out = forecast_vs_budget_alerts(fc, short, "2026-10", Thresholds(forecast_vs_budget_pct=10))
+    assert json.loads(out["figures"].item())["budget_revenue"] == pytest.approx(200.0)
+    assert json.loads(out["figures"].item())["forecast_revenue"] == pytest.approx(240.0)
 
 
 def stored_run(period, ds, value):
