@@ -42,6 +42,8 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--scale", default="small", choices=("small", "medium", "large"))
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--period", help="YYYY-MM (default: the last complete month)")
+    demo.add_argument("--history-runs", type=int, default=3,
+                      help="cycles run for the months before, so accuracy can be measured")
 
     gen = sub.add_parser("generate", help="write the demo ERP into a database")
     gen.add_argument("--url", required=True, help="SQLAlchemy URL of the target database")
@@ -104,10 +106,17 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from cli.demo import prepare_demo
     from flows.monthly import monthly_cycle
+    from sop.periods import shift_period
 
     period = _default_period(args.period)
     config_path = prepare_demo(Path(args.dir), args.scale, args.seed, period)
     print(f"demo config: {config_path}")
+    # earlier months first, so that this month's packets can measure the accuracy of the
+    # forecasts made then (as a real installation would after a few cycles)
+    for k in range(args.history_runs, 0, -1):
+        earlier = shift_period(period, -k)
+        monthly_cycle(config_path=str(config_path), period=earlier)
+        print(f"demo: cycle {earlier} done (stored forecasts for accuracy)")
     result = monthly_cycle(config_path=str(config_path), period=period)
     _print_result(result)
     return 0
