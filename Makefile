@@ -6,6 +6,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PREFECT_PORT ?= 4200
 RUN := .run
+POOL := sop-process
+SOP_CONFIG ?= demo/sop.yaml
+SOP_TIMEZONE ?= UTC
 
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
@@ -39,7 +42,7 @@ test: $(STAMP)  ## the whole test suite (needs the machine's PostgreSQL and Mari
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-server: $(STAMP)  ## a local Prefect server with its UI on http://127.0.0.1:$(PREFECT_PORT)
+server: $(STAMP)  ## Prefect server + UI on :$(PREFECT_PORT), work pool, deployments, a worker
 	@mkdir -p $(RUN)
 	@if [ -f $(RUN)/server.pid ] && kill -0 $$(cat $(RUN)/server.pid) 2>/dev/null; then \
 	  echo "Prefect server already running (pid $$(cat $(RUN)/server.pid))"; \
@@ -52,11 +55,21 @@ server: $(STAMP)  ## a local Prefect server with its UI on http://127.0.0.1:$(PR
 	@curl -fs http://127.0.0.1:$(PREFECT_PORT)/api/health >/dev/null || \
 	  (echo "Prefect server did not start; see $(RUN)/server.log"; exit 1)
 	$(BIN)/prefect config set PREFECT_API_URL=http://127.0.0.1:$(PREFECT_PORT)/api
-	@echo "Prefect UI: http://127.0.0.1:$(PREFECT_PORT)  (sop runs now report to it; 'make stop' ends it)"
+	@$(BIN)/prefect work-pool inspect $(POOL) >/dev/null 2>&1 || \
+	  $(BIN)/prefect work-pool create $(POOL) --type process
+	SOP_PROJECT_DIR=$(CURDIR) SOP_CONFIG=$(abspath $(SOP_CONFIG)) SOP_TIMEZONE=$(SOP_TIMEZONE) \
+	  $(BIN)/prefect --no-prompt deploy --prefect-file deployments/prefect.yaml --all
+	@if [ -f $(RUN)/worker.pid ] && kill -0 $$(cat $(RUN)/worker.pid) 2>/dev/null; then \
+	  echo "worker already running (pid $$(cat $(RUN)/worker.pid))"; \
+	else \
+	  PREFECT_RESULTS_PERSIST_BY_DEFAULT=true nohup $(BIN)/prefect worker start --pool $(POOL) \
+	    > $(RUN)/worker.log 2>&1 & echo $$! > $(RUN)/worker.pid; \
+	fi
+	@echo "Prefect UI: http://127.0.0.1:$(PREFECT_PORT)  (deployments of $(SOP_CONFIG); 'make stop' ends all)"
 
-stop:  ## stop what `make server` started
-	@if [ -f $(RUN)/server.pid ]; then kill $$(cat $(RUN)/server.pid) 2>/dev/null || true; \
-	  rm -f $(RUN)/server.pid; echo "Prefect server stopped"; fi
+stop:  ## stop what `make server` started (by pid)
+	@for p in worker server; do if [ -f $(RUN)/$$p.pid ]; then \
+	  kill $$(cat $(RUN)/$$p.pid) 2>/dev/null || true; rm -f $(RUN)/$$p.pid; echo "$$p stopped"; fi; done
 	-@$(BIN)/prefect config unset PREFECT_API_URL -y >/dev/null 2>&1 || true
 
 bench: $(STAMP)  ## benchmarks (not tests); figures go to BENCHMARKS.md by hand, with the command
