@@ -32,9 +32,5 @@ def last_complete_period(today: date) -> str:
     return str(first)
 
 
-def period_of(ts: pd.Timestamp) -> str:
-    return str(pd.Timestamp(ts).to_period("M"))
-
-
 def shift_period(period: str, months: int) -> str:
     return str(pd.Period(period, "M") + months)

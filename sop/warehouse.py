@@ -8,7 +8,6 @@ plan tables by `period`, alerts by `alert_key`, deliveries by
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
@@ -243,18 +242,6 @@ def table_records(df: pd.DataFrame, table: sa.Table) -> list[dict]:
     return recs
 
 
-def replace_rows(engine: Engine, table: sa.Table, key: Mapping[str, object],
-                 frame: pd.DataFrame) -> int:
-    """Replace every row matching `key` by the rows of `frame`, in one transaction."""
-    cond = sa.and_(*(table.c[k] == v for k, v in key.items()))
-    recs = table_records(frame.assign(**dict(key)), table) if len(frame) else []
-    with engine.begin() as conn:
-        conn.execute(table.delete().where(cond))
-        if recs:
-            conn.execute(table.insert(), recs)
-    return len(recs)
-
-
 def upsert_rows(conn: sa.Connection, table: sa.Table, rows: Iterable[Mapping[str, object]]) -> None:
     """Insert or update rows by primary key, portable across SQLite, PostgreSQL and MariaDB."""
     pk = [c.name for c in table.primary_key.columns]
@@ -266,15 +253,3 @@ def upsert_rows(conn: sa.Connection, table: sa.Table, rows: Iterable[Mapping[str
             exists = conn.execute(sa.select(sa.func.count()).select_from(table).where(cond)).scalar()
             if not exists:
                 conn.execute(table.insert().values(**dict(row)))
-
-
-def read_frame(engine: Engine, table: sa.Table, **where: object) -> pd.DataFrame:
-    query = sa.select(table)
-    for k, v in where.items():
-        query = query.where(table.c[k] == v)
-    with engine.connect() as conn:
-        return pd.read_sql(query, conn)
-
-
-def to_json(value: object) -> str:
-    return json.dumps(value, sort_keys=True, default=str)
