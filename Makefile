@@ -59,6 +59,7 @@ server: $(STAMP)  ## Prefect server + UI on :$(PREFECT_PORT), work pool, deploym
 	  $(BIN)/prefect work-pool create $(POOL) --type process
 	SOP_PROJECT_DIR=$(CURDIR) SOP_CONFIG=$(abspath $(SOP_CONFIG)) SOP_TIMEZONE=$(SOP_TIMEZONE) \
 	  $(BIN)/prefect --no-prompt deploy --prefect-file deployments/prefect.yaml --all
+	PREFECT_API_URL=http://127.0.0.1:$(PREFECT_PORT)/api $(BIN)/sop ops automations --config $(SOP_CONFIG)
 	@if [ -f $(RUN)/worker.pid ] && kill -0 $$(cat $(RUN)/worker.pid) 2>/dev/null; then \
 	  echo "worker already running (pid $$(cat $(RUN)/worker.pid))"; \
 	else \

@@ -7,6 +7,7 @@ Every failure prints one paragraph naming what and where and exits non-zero;
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import traceback
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from cli.budget import add_budget_parser, cmd_budget
 from cli.items import add_items_parser, cmd_items
+from cli.ops import add_ops_parser, cmd_ops
 from sop.config import DEPARTMENTS
 from sop.periods import last_complete_period, parse_period
 
@@ -52,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--end", help="last month of history, YYYY-MM (default: last complete month)")
     add_items_parser(sub)
     add_budget_parser(sub)
+    add_ops_parser(sub)
     for sp in (run, val, demo, gen):
         sp.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                         help="show tracebacks on failure")
@@ -136,7 +139,8 @@ def _print_result(result: dict) -> None:
 
 
 COMMANDS = {"run": _cmd_run, "validate": _cmd_validate, "demo": _cmd_demo,
-            "generate": _cmd_generate, "items": cmd_items, "budget": cmd_budget}
+            "generate": _cmd_generate, "items": cmd_items, "budget": cmd_budget,
+            "ops": cmd_ops}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -145,6 +149,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Without PREFECT_API_URL each command starts Prefect's temporary server; on a busy
     # machine it can take longer than Prefect's 20 s default to come up.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    if not args.debug:
+        _quiet_tracebacks()
     try:
         return COMMANDS[args.command](args)
     except KeyboardInterrupt:
@@ -157,6 +163,36 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"sop {args.command}: failed: {_one_paragraph(e)}", file=sys.stderr)
             print("(run with --debug for the traceback)", file=sys.stderr)
         return 1
+
+
+class _NoTraceback(logging.Formatter):
+    """Wraps a console formatter: the message without the exception's traceback."""
+
+    def __init__(self, inner: logging.Formatter | None):
+        super().__init__()
+        self.inner = inner or logging.Formatter()
+
+    def format(self, record: logging.LogRecord) -> str:
+        saved = record.exc_info, record.exc_text, record.stack_info
+        record.exc_info = record.exc_text = record.stack_info = None
+        try:
+            return self.inner.format(record)
+        finally:
+            record.exc_info, record.exc_text, record.stack_info = saved
+
+
+def _quiet_tracebacks() -> None:
+    """Prefect's console log shows a failed task's traceback; the CLI's promise is one
+    paragraph unless --debug. Only the console changes: the run's logs in the Prefect API
+    keep the traceback for the operator."""
+    from prefect.logging.configuration import setup_logging
+
+    setup_logging()
+    for name in ("", "prefect", "prefect.flow_runs", "prefect.task_runs"):
+        for handler in logging.getLogger(name).handlers:
+            if isinstance(handler, logging.StreamHandler) and \
+                    not isinstance(handler.formatter, _NoTraceback):
+                handler.setFormatter(_NoTraceback(handler.formatter))
 
 
 def _one_paragraph(e: BaseException) -> str:

@@ -22,7 +22,22 @@ def prefect_api():
 
     with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}), \
             prefect_test_harness(server_startup_timeout=60):
+        # Configure Prefect's console logging now, on the session's stderr: configured
+        # lazily by the first flow, it would write to that test's captured stream, closed
+        # once the test ends ("I/O operation on closed file" in every later test).
+        from prefect.logging.configuration import setup_logging
+
+        setup_logging()
         yield
+
+
+@pytest.fixture(scope="session")
+def api_env(prefect_api) -> dict[str, str]:
+    """Environment for a `sop` subprocess that talks to the session's Prefect API."""
+    from prefect.settings import PREFECT_API_URL
+
+    return {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(),
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 from cli.main import main
 from tests.flows.conftest import END, write_config
 
@@ -13,13 +16,20 @@ def test_run_succeeds_and_prints_packet_paths(tmp_path, demo_erp, capsys):
     assert f"packets/{END}/sales/packet.html" in out
 
 
-def test_invalid_config_exits_non_zero_naming_the_key(tmp_path, capsys):
+def test_invalid_config_exits_non_zero_naming_the_key(tmp_path, api_env):
+    """In its own process, as a user runs it: one paragraph, no traceback from Prefect's
+    console log either; --debug shows it."""
     cfg = tmp_path / "bad.yaml"
     cfg.write_text("sources: {erp: {url: sqlite://}}\nwarehouse: {url: sqlite://}\n"
                    "departments: {sales: {heads: [nobody]}}\n")
-    assert main(["run", "--config", str(cfg)]) == 1
-    err = capsys.readouterr().err
-    assert "departments.sales.heads.0" in err and "Traceback" not in err
+    cmd = [sys.executable, "-m", "cli.main", "run", "--config", str(cfg)]
+    quiet = subprocess.run(cmd, env=api_env, capture_output=True, text=True, timeout=300)
+    assert quiet.returncode == 1
+    assert "departments.sales.heads.0" in quiet.stderr
+    assert "Traceback" not in quiet.stderr + quiet.stdout
+    loud = subprocess.run([*cmd[:3], "--debug", *cmd[3:]], env=api_env, capture_output=True,
+                          text=True, timeout=300)
+    assert loud.returncode == 1 and "Traceback" in loud.stderr
 
 
 def test_missing_table_names_dataset_and_source(tmp_path, capsys):

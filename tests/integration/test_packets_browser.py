@@ -10,11 +10,8 @@ Prefect) by the `demo_packets` fixture."""
 
 from __future__ import annotations
 
-import base64
 import io
-import json
 import re
-import shutil
 import subprocess
 import time
 from dataclasses import dataclass
@@ -29,16 +26,13 @@ from reports.packet import build_packet
 from sop.archive import archive_packet
 from sop.config import DEPARTMENTS, config_from_mapping
 from sop.delivery import packet_message
+from tests.integration.chromium import start_chromium
 
 pytestmark = pytest.mark.integration
 
 END = "2026-10"
 LOCALES = ("en", "zh")
 VIEWPORTS = {"desktop": (800, 1000, False), "phone": (390, 844, True)}
-CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser")) if p), None)
-CHROME_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run",
-                "--hide-scrollbars", "--remote-debugging-port=0"]
 PAGE_CHECK = """(() => {
   const imgs = [...document.images];
   return {images: imgs.length,
@@ -86,78 +80,9 @@ def demo_packets(tmp_path_factory) -> Demo:
     return Demo(folder, contexts, packets, seconds)
 
 
-class Chromium:
-    """Headless Chromium on a fresh profile, driven over the DevTools protocol."""
-
-    def __init__(self, profile: Path) -> None:
-        from websockets.sync.client import connect
-
-        self.proc = subprocess.Popen([CHROMIUM, *CHROME_FLAGS, f"--user-data-dir={profile}",
-                                      "about:blank"], stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
-        port_file = profile / "DevToolsActivePort"
-        deadline = time.monotonic() + 30
-        while not (port_file.exists() and len(port_file.read_text().split()) == 2):
-            if time.monotonic() > deadline or self.proc.poll() is not None:
-                raise RuntimeError("Chromium did not start")
-            time.sleep(0.1)
-        port, path = port_file.read_text().split()
-        self.ws = connect(f"ws://127.0.0.1:{port}{path}", max_size=None, proxy=None)
-        self.next_id, self.events = 0, []
-
-    def call(self, method: str, session: str | None = None, **params) -> dict:
-        self.next_id += 1
-        msg = {"id": self.next_id, "method": method, "params": params}
-        self.ws.send(json.dumps({**msg, "sessionId": session} if session else msg))
-        while True:
-            reply = json.loads(self.ws.recv(timeout=60))
-            if reply.get("id") == self.next_id:
-                if "error" in reply:
-                    raise RuntimeError(f"{method}: {reply['error']}")
-                return reply.get("result", {})
-            self.events.append(reply)
-
-    def wait_for(self, method: str, session: str) -> None:
-        while not any(e.get("method") == method and e.get("sessionId") == session
-                      for e in self.events):
-            self.events.append(json.loads(self.ws.recv(timeout=60)))
-
-    def open(self, url: str, width: int, height: int, mobile: bool, shot: Path) -> dict:
-        """Load `url` at the given viewport; the page check, the URLs it requested, and a
-        full-page screenshot written to `shot`."""
-        target = self.call("Target.createTarget", url="about:blank")["targetId"]
-        session = self.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
-        for domain in ("Page.enable", "Network.enable"):
-            self.call(domain, session)
-        self.call("Emulation.setDeviceMetricsOverride", session, width=width, height=height,
-                  deviceScaleFactor=1, mobile=mobile)
-        self.events.clear()
-        self.call("Page.navigate", session, url=url)
-        self.wait_for("Page.loadEventFired", session)
-        check = self.call("Runtime.evaluate", session, expression=PAGE_CHECK,
-                          returnByValue=True)["result"]["value"]
-        check["requests"] = [e["params"]["request"]["url"] for e in self.events
-                             if e.get("method") == "Network.requestWillBeSent"]
-        size = self.call("Page.getLayoutMetrics", session)["cssContentSize"]
-        png = self.call("Page.captureScreenshot", session, format="png",
-                        captureBeyondViewport=True,
-                        clip={"x": 0, "y": 0, "width": width, "height": size["height"],
-                              "scale": 1})["data"]
-        shot.write_bytes(base64.b64decode(png))
-        self.call("Target.closeTarget", targetId=target)
-        return check
-
-    def close(self) -> None:
-        self.ws.close()
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def chromium(tmp_path_factory):
-    if CHROMIUM is None:
-        pytest.fail("chromium is not installed: run `make sysdeps` (Debian package chromium)")
-    browser = Chromium(tmp_path_factory.mktemp("chromium-profile"))
+    browser = start_chromium(tmp_path_factory.mktemp("chromium-profile"))
     yield browser
     browser.close()
 
@@ -193,7 +118,7 @@ def test_packet_opens_in_chromium_without_broken_images_or_overflow(
     for page in (folder / "packet.html", mail):
         for view, (width, height, mobile) in VIEWPORTS.items():
             shot = shots / f"{department}-{locale}-{page.stem}-{view}.png"
-            check = chromium.open(page.as_uri(), width, height, mobile, shot)
+            check = chromium.open(page.as_uri(), width, height, mobile, shot, PAGE_CHECK)
             where = f"{page.name} at {view} {width}px"
             assert check["images"] == len(packet.images) and not check["broken"], where
             assert check["scrollWidth"] <= check["innerWidth"], where

@@ -47,3 +47,27 @@ def test_entrypoint_is_a_flow_and_parameters_match(deployment):
     assert deployment["schedules"], "every deployment runs on a schedule"
     for schedule in deployment["schedules"]:
         assert schedule["timezone"] == "{{ $SOP_TIMEZONE }}"
+
+
+def test_automations_file_validates_against_prefect_with_the_block_resolved(tmp_path):
+    from uuid import uuid4
+
+    from prefect.events.schemas.automations import AutomationCore
+
+    from cli.ops import AUTOMATIONS_FILE, BLOCK_NAME, automation_specs
+
+    block_id = str(uuid4())
+    specs = automation_specs(AUTOMATIONS_FILE, {BLOCK_NAME: block_id})
+    autos = [AutomationCore.model_validate(s) for s in specs]
+    assert [a.name for a in autos] == ["sop-run-failed"]
+    trigger = autos[0].trigger
+    assert set(trigger.expect) == {"prefect.flow-run.Failed", "prefect.flow-run.Crashed"}
+    assert [str(a.block_document_id) for a in autos[0].actions] == [block_id]
+    # every deployment carries the tag the trigger matches on
+    tags = {tuple(d["tags"]) for d in SPEC["deployments"]}
+    assert all("sop" in t for t in tags)
+
+    bad = tmp_path / "a.yaml"
+    bad.write_text(AUTOMATIONS_FILE.read_text().replace("block: sop-operators", "block: nope"))
+    with pytest.raises(ValueError, match="'nope'"):
+        automation_specs(bad, {BLOCK_NAME: block_id})
