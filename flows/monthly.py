@@ -1,4 +1,6 @@
-"""The monthly coordination cycle: extract -> validate -> plan -> alert -> packets -> deliver."""
+"""The monthly coordination cycle: extract -> validate -> forecast -> plan -> alert -> packets
+-> deliver. The base forecasts fan out as one task per chunk of series on the runner the
+config names (`runner`, see tasks/forecast.py); reconciliation needs them all."""
 
 from __future__ import annotations
 
@@ -7,6 +9,13 @@ from prefect.runtime import flow_run
 
 from sop.warehouse import now_utc
 from tasks.alerts import push_alerts
+from tasks.forecast import (
+    demand_for_period,
+    forecast_chunks,
+    forecast_runner,
+    reconcile_forecast,
+    submit_base_forecasts,
+)
 from tasks.hooks import notify_operators
 from tasks.ingest import extract_datasets, resolve_config, stage_datasets
 from tasks.packets import render_packets, send_packets
@@ -28,7 +37,13 @@ def monthly_cycle(config_path: str, period: str | None = None,
     frames = extract_datasets(config)
     gate = gate_datasets(config, frames, period, run_id)
     data = stage_datasets(gate.frames, period)
-    plan = build_plan(config, data, period, gate.notes)
+    monthly, series = demand_for_period(config, data, period)
+    parts = forecast_chunks(config, period, series)
+    with forecast_runner(config.runner) as runner:  # the flow's own, or Dask (runner.kind)
+        futures = submit_base_forecasts(runner, config, period, parts)
+        bases = [f.result() for f in futures]  # a failed chunk fails the run with its error
+        forecast = reconcile_forecast(config, period, series, bases, wait_for=futures)
+    plan = build_plan(config, data, period, gate.notes, monthly, series, forecast)
     plan = settle_alerts(config, plan)
     counts = store_plan_rows(config, plan, run_id)
     pushed = push_alerts(config, plan.alerts, period)

@@ -95,6 +95,33 @@ class PlanningConfig(_Strict):
     production_lead_time_weeks: float = Field(default=4.0, gt=0)
 
 
+class RunnerConfig(_Strict):
+    """Where the forecast stage's base forecasts run: `default` submits them to the flow's
+    own task runner (Prefect's thread pool, unless the caller chose another); `dask` to a
+    Dask cluster for the stage: the scheduler at `address` (tcp://host:8786) or, without
+    one, a local cluster of `n_workers` single-threaded workers on 127.0.0.1 (processes, or
+    threads with `processes: false`). The series are split into `forecast_chunks` tasks
+    (default: 1, or `n_workers` with dask); the numbers do not depend on the split."""
+
+    kind: Literal["default", "dask"] = "default"
+    address: str | None = None
+    n_workers: int = Field(default=2, ge=1, le=256)
+    processes: bool = True
+    forecast_chunks: int = Field(default=1, ge=1, le=1024)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _resolve(cls, raw: object) -> object:
+        if not isinstance(raw, dict):
+            return raw
+        kind = raw.get("kind", "default")
+        if raw.get("address") and kind != "dask":
+            raise ValueError("'address' is a Dask scheduler: set kind: dask with it")
+        if raw.get("forecast_chunks") is None:
+            raw = {**raw, "forecast_chunks": raw.get("n_workers", 2) if kind == "dask" else 1}
+        return raw
+
+
 class AlertsConfig(_Strict):
     """Where alerts are pushed besides the packets: e-mail to the owning heads, a webhook
     (JSON with a Slack/Teams-compatible `text`), and a Prefect event `sop.alert.raised`."""
@@ -125,6 +152,7 @@ class Config(_Strict):
     planning: PlanningConfig = Field(default_factory=PlanningConfig)
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     operators: OperatorsConfig = Field(default_factory=OperatorsConfig)
+    runner: RunnerConfig = Field(default_factory=RunnerConfig)
     company: str = "Demo Manufacturing"
     timezone: str = "UTC"
 

@@ -1,4 +1,4 @@
-"""The hierarchical forecast: every level forecast, reconciled, and split to customers.
+"""The hierarchical forecast: every level forecast and reconciled.
 
 Levels are those of `sop.demand` (total, category, region, category_region, sku_region);
 the deepest level present in the series frame is the bottom, every other series is the sum
@@ -9,6 +9,11 @@ one-step residuals after each series' first season, the models' warm-up), fallin
 values. Bottom series forecast as Zero (dead) are taken out of the reconciliation: they stay 0
 and add 0 to their parents. After reconciling, negative bottom values are set to 0 and every
 parent is re-added from its bottoms, so the result stays coherent: children sum to parents.
+
+`reconciled_forecast` = `base_forecasts` of all series + `reconciled_from_base`. The base
+forecasts (the expensive part) may be computed in chunks of whole series (`series_chunks`),
+anywhere: no series' numbers depend on the others in its chunk, as the common end month and
+the borrowed seasonal profiles (`borrowed_profiles`) are computed once and passed in.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from hierarchicalforecast.methods import BottomUp, MinTrace
 
 from sop import forecast_models as fm
 from sop.demand import LEVEL_KEYS, LEVELS
-from sop.forecast import flag_notes, forecast_series, forecasts_and_fitted, history_flags
+from sop.forecast import flag_notes, forecasts_and_fitted, history_flags
 from sop.plan import FORECAST_COLUMNS
 
 ATTRS = ["level", "region", "category", "sku"]
@@ -108,12 +113,81 @@ def _prices(series: pd.DataFrame) -> pd.Series:
     return per(recent).reindex(series["unique_id"].unique()).fillna(per(series)).fillna(0.0)
 
 
+@dataclass(frozen=True)
+class BaseForecasts:
+    """`base_forecasts` of some series, before reconciliation (see `forecasts_and_fitted`)."""
+
+    forecast: pd.DataFrame  # unique_id, ds, forecast, lo_*, hi_*, model, snaive
+    fitted: pd.DataFrame  # in-sample one-step fitted values: unique_id, ds, y, fitted
+    classes: pd.DataFrame  # demand_classes: one row per series, with the chosen model
+
+
+def series_chunks(series: pd.DataFrame, n: int) -> list[pd.DataFrame]:
+    """`series` split into at most `n` frames of whole series (never an empty one): the
+    series, ordered by level (top first) and unique_id, are dealt round-robin, so every chunk
+    gets a share of each level. Rows keep their order within a chunk."""
+    ids = series.drop_duplicates("unique_id")[["level", "unique_id"]]
+    ids = ids.sort_values(["level", "unique_id"], key=_level_order)["unique_id"].to_numpy()
+    n = max(1, min(int(n), len(ids)))
+    return [series[series["unique_id"].isin(ids[i::n])] for i in range(n)]
+
+
+def _history(series: pd.DataFrame) -> pd.DataFrame:
+    return series[["unique_id", "ds", "y"]].assign(group=series["category"])
+
+
+def borrowed_profiles(series: pd.DataFrame, season_length: int = 12) -> pd.DataFrame:
+    """The seasonal profiles (group, season, index) that short series borrow: per category
+    and pooled, from the bottom-level series with `fm.SHORT_MONTHS` months or more. Computed
+    once over the whole hierarchy and handed to every chunk's `base_forecasts`."""
+    present = set(series["level"])
+    bottom_level = [lv for lv in LEVELS if lv in present][-1]
+    bottoms = _history(series[series["level"] == bottom_level])
+    months = bottoms.groupby("unique_id")["ds"].transform("nunique")
+    return fm.seasonal_profiles(bottoms[months >= fm.SHORT_MONTHS], season_length)
+
+
+def base_forecasts(series_chunk: pd.DataFrame, h: int, end, profiles: pd.DataFrame,
+                   season_length: int = 12, level: tuple[int, ...] = (80, 95), n_jobs: int = 1,
+                   combination: tuple[str, ...] = fm.SMOOTH_MODELS) -> BaseForecasts:
+    """Base forecasts (the expensive part) of some series of a `hierarchy_series` frame.
+
+    Every series is forecast from its own history alone: the batch's common end month and
+    the borrowed seasonal profiles are passed in (`end` = the hierarchy's last month,
+    `profiles` = `borrowed_profiles`), so any split of the series into chunks gives the
+    same numbers as one call on all of them.
+    """
+    fc, fitted, classes = forecasts_and_fitted(_history(series_chunk), h, season_length, level,
+                                               n_jobs, profiles, end=end,
+                                               combination=combination)
+    return BaseForecasts(fc, fitted, classes)
+
+
+def _joined(frames: list[pd.DataFrame], floats: list[str]) -> pd.DataFrame:
+    """Chunks' frames as one, in one order (unique_id, ds) whatever the split."""
+    frames = [f for f in frames if len(f)] or frames[:1]
+    out = pd.concat(frames, ignore_index=True).sort_values(["unique_id", "ds"],
+                                                            ignore_index=True)
+    return out.astype(dict.fromkeys(floats, "float64"))
+
+
 def reconciled_forecast(series: pd.DataFrame, h: int, season_length: int = 12,
                         level: tuple[int, ...] = (80, 95), n_jobs: int = 1,
                         method: str = "mint_shrink",
                         combination: tuple[str, ...] = fm.SMOOTH_MODELS) -> ReconciledForecast:
     """Forecast every series of a `hierarchy_series` frame (level, unique_id, region,
-    category, sku, ds, y[, revenue]) `h` months ahead and reconcile them.
+    category, sku, ds, y[, revenue]) `h` months ahead and reconcile them: `base_forecasts`
+    of all the series at once, then `reconciled_from_base`."""
+    base = base_forecasts(series, h, series["ds"].max(), borrowed_profiles(series, season_length),
+                          season_length, level, n_jobs, combination)
+    return reconciled_from_base(series, [base], season_length, level, method)
+
+
+def reconciled_from_base(series: pd.DataFrame, bases: list[BaseForecasts],
+                         season_length: int = 12, level: tuple[int, ...] = (80, 95),
+                         method: str = "mint_shrink") -> ReconciledForecast:
+    """The reconciled forecast of every series of `series` from their base forecasts,
+    computed in one or several chunks (`bases`, together covering each series once).
 
     The forecast frame has FORECAST_COLUMNS plus snaive. `model` is the base model chosen
     for the series; revenue = bottom forecast x the bottom series' recent price (revenue /
@@ -121,22 +195,23 @@ def reconciled_forecast(series: pd.DataFrame, h: int, season_length: int = 12,
     borrow their category's seasonal profile (the pooled one where there is no category).
     """
     level = tuple(sorted(int(lv) for lv in level))
+    num = ["forecast"] + [f"{s}_{lv}" for lv in level for s in ("lo", "hi")]
+    base = _joined([b.forecast for b in bases], [*num, "snaive"])
+    fitted = _joined([b.fitted for b in bases], ["y", "fitted"])
+    classes = pd.concat([b.classes for b in bases], ignore_index=True)
     attrs = series.drop_duplicates("unique_id")[["unique_id", *ATTRS]]
-    hist = series[["unique_id", "ds", "y"]].assign(group=series["category"])
-    flags = history_flags(hist, season_length=season_length)
+    if base.duplicated(["unique_id", "ds"]).any() or \
+            set(base["unique_id"]) != set(attrs["unique_id"]):
+        raise ValueError(f"base forecasts cover {base['unique_id'].nunique()} series of the "
+                         f"{len(attrs)} in the hierarchy, not each exactly once")
+    flags = history_flags(_history(series), season_length=season_length)
     bottom_level = [lv for lv in LEVELS if lv in set(attrs["level"])][-1]
-    bottoms = hist[series["level"] == bottom_level]
-    months = bottoms.groupby("unique_id")["ds"].transform("nunique")
-    profiles = fm.seasonal_profiles(bottoms[months >= fm.SHORT_MONTHS], season_length)
-    base, fitted, classes = forecasts_and_fitted(hist, h, season_length, level, n_jobs,
-                                                 profiles, combination=combination)
     model = classes.set_index("unique_id")["model"]
     s_df, tags = summing_matrix(attrs)
     live_bottom = [c for c in s_df.columns[1:] if model.get(c) != fm.ZERO]
     s_live = s_df[["unique_id", *live_bottom]]
     live = s_live[s_live[live_bottom].sum(axis=1) > 0]["unique_id"]
     notes = list(flag_notes(flags))
-    num = ["forecast"] + [f"{s}_{lv}" for lv in level for s in ("lo", "hi")]
     method_used = "none"
     if live.empty:
         rec = base[["unique_id", "ds"]].assign(**{c: 0.0 for c in num})
@@ -195,74 +270,3 @@ def _coherent(base, rec, s_df, num):
         pick = np.minimum if col.startswith("lo") else np.maximum
         out[col] = pick(out[col], out["forecast"])
     return out[["unique_id", "ds", *num]]
-
-
-def customer_allocation(forecast: pd.DataFrame, monthly: pd.DataFrame,
-                        key_accounts: tuple[str, ...] | list[str] = (), months: int = 12,
-                        n_jobs: int = 1) -> pd.DataFrame:
-    """Split the sku x region forecast to customers (ds, region, category, sku, customer_id,
-    forecast, revenue, basis), summing back exactly to each sku x region forecast.
-
-    Shares: each customer's units over the trailing `months` months of `monthly` (ds, region,
-    category, sku, customer_id, qty) within its sku x region (all history when the trailing
-    window sold nothing). Key accounts are forecast directly (`forecast_series` on their own
-    sku x region x customer history) and the rest goes to the other customers by share; key
-    accounts are scaled down when they exceed the parent and take the whole parent when no
-    other customer has a share. A parent with no customer history goes to "(unallocated)".
-    Revenue is split like the units.
-    """
-    parent = forecast[forecast["level"] == "sku_region"][
-        ["region", "category", "sku", "ds", "forecast", "revenue"]]
-    end = monthly["ds"].max()
-    keys = ["sku", "region"]
-    recent = monthly[monthly["ds"] > end - pd.DateOffset(months=months)]
-    shares = _shares(recent, keys)
-    older = _shares(monthly, keys)
-    older = older[~older.set_index(keys).index.isin(shares.set_index(keys).index)]
-    shares = pd.concat([shares, older], ignore_index=True)
-    key_set = set(key_accounts)
-    direct = pd.DataFrame(columns=[*keys, "customer_id", "ds", "key_fc"])
-    key_hist = monthly[monthly["customer_id"].isin(key_set)]
-    if not key_hist.empty:
-        uid = key_hist["sku"] + "|" + key_hist["region"] + "|" + key_hist["customer_id"]
-        fc = forecast_series(key_hist.assign(unique_id=uid, y=key_hist["qty"]),
-                             h=parent["ds"].nunique(), n_jobs=n_jobs, end=end)
-        direct = fc["unique_id"].str.split("|", expand=True).set_axis(
-            [*keys, "customer_id"], axis=1).assign(ds=fc["ds"], key_fc=fc["forecast"])
-    cells = parent.merge(shares, on=keys, how="left").merge(
-        direct, on=[*keys, "customer_id", "ds"], how="left")
-    cells["customer_id"] = cells["customer_id"].fillna("(unallocated)")
-    cells["share"] = cells["share"].fillna(1.0)
-    is_key = cells["customer_id"].isin(key_set).to_numpy()
-    by = [cells[k] for k in [*keys, "ds"]]
-    total = lambda v: pd.Series(v, index=cells.index).groupby(by).transform("sum")  # noqa: E731
-    parent_fc = cells["forecast"].to_numpy()
-    share = cells["share"].to_numpy()
-    key_fc = np.where(is_key, pd.to_numeric(cells["key_fc"]).fillna(0.0).to_numpy(), 0.0)
-    key_sum, key_share = total(key_fc).to_numpy(), total(np.where(is_key, share, 0.0)).to_numpy()
-    other_share = total(np.where(is_key, 0.0, share)).to_numpy()
-    has_other = other_share > 0
-    scale = _div(parent_fc, key_sum)
-    key_part = np.where(key_sum > 0, key_fc * np.where(has_other, np.minimum(1.0, scale), scale),
-                        np.where(has_other, 0.0, parent_fc * _div(share, key_share)))
-    key_part = np.where(is_key, key_part, 0.0)
-    rest = parent_fc - total(key_part).to_numpy()
-    qty = np.where(is_key, key_part, rest * _div(share, other_share))
-    price = _div(cells["revenue"].to_numpy(), parent_fc)
-    out = cells.assign(forecast=qty, revenue=qty * price,
-                       basis=np.where(is_key, "key_account", np.where(
-                           cells["customer_id"] == "(unallocated)", "unallocated", "share")))
-    return out[["ds", "region", "category", "sku", "customer_id", "forecast", "revenue",
-                "basis"]].sort_values(["ds", "region", "sku", "customer_id"], ignore_index=True)
-
-
-def _shares(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    units = frame.groupby([*keys, "customer_id"], as_index=False)["qty"].sum()
-    units = units[units["qty"] > 0]
-    units["share"] = units["qty"] / units.groupby(keys)["qty"].transform("sum")
-    return units[[*keys, "customer_id", "share"]]
-
-
-def _div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """a / b, 0 where b is 0."""
-    return np.divide(a, b, out=np.zeros(np.broadcast(a, b).shape), where=b != 0)

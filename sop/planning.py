@@ -1,7 +1,8 @@
 """The planning stage: from staged datasets to one period's Plan.
 
 Composition only; the maths lives in demand, forecast, budget, balance and the alert rules.
-`plan_for_period` makes the monthly plan (a new forecast); `supply_view` re-balances supply
+`plan_for_period` makes the monthly plan (a new forecast; `plan_from_forecast` when the
+forecast was made elsewhere, e.g. in chunks); `supply_view` re-balances supply
 against a given forecast and applies every alert rule, and is what the daily watch runs
 against the latest stored forecast.
 """
@@ -21,7 +22,8 @@ from sop.budget import BudgetError, budget_by_month, promotion_plan
 from sop.config import PlanningConfig, Thresholds
 from sop.demand import hierarchy_series, sales_monthly
 from sop.demand_alerts import demand_moved_alerts, forecast_vs_budget_alerts
-from sop.hierarchy import customer_allocation, reconciled_forecast
+from sop.forecast_customers import customer_allocation
+from sop.hierarchy import ReconciledForecast, reconciled_forecast
 from sop.materials import material_balance, material_requirements
 from sop.periods import parse_period
 from sop.plan import BUDGET_COLUMNS, FORECAST_COLUMNS, Plan
@@ -160,9 +162,18 @@ def supply_view(data: Mapping[str, pd.DataFrame], period: str, forecast: pd.Data
 def plan_for_period(data: Mapping[str, pd.DataFrame], period: str, planning: PlanningConfig,
                     thresholds: Thresholds, history: History) -> Plan:
     """Forecast, budget, balance and alerts for `period` from staged, as-of datasets."""
-    start = parse_period(period)
     monthly, series = demand_history(data, period, planning)
     rec = reconciled_forecast(series, h=planning.horizon_months)
+    return plan_from_forecast(data, period, monthly, series, rec, planning, thresholds, history)
+
+
+def plan_from_forecast(data: Mapping[str, pd.DataFrame], period: str, monthly: pd.DataFrame,
+                       series: pd.DataFrame, rec: ReconciledForecast, planning: PlanningConfig,
+                       thresholds: Thresholds, history: History) -> Plan:
+    """The plan for `period` from its demand history (`demand_history`) and the reconciled
+    forecast of its series (however that was computed): customer split, budget, balance and
+    alerts."""
+    start = parse_period(period)
     allocated = customer_allocation(rec.forecast, monthly, key_accounts=planning.key_accounts)
     customers = customer_series(monthly)
     forecast = pd.concat([rec.forecast, customer_level_forecast(allocated)], ignore_index=True)

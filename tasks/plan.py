@@ -11,6 +11,7 @@ from prefect.artifacts import create_table_artifact
 
 from sop.alerts import alert_states
 from sop.config import Config
+from sop.hierarchy import ReconciledForecast
 from sop.periods import parse_period, shift_period
 from sop.plan import Plan
 from sop.plan_store import (
@@ -22,7 +23,7 @@ from sop.plan_store import (
     stored_budgets,
     stored_forecasts,
 )
-from sop.planning import History, demand_history, plan_for_period, supply_view
+from sop.planning import History, demand_history, plan_from_forecast, supply_view
 from tasks.common import engine_for, retry_transient, run_scoped
 
 
@@ -34,11 +35,12 @@ def _history(config: Config, period: str) -> History:
                    previous_balance=stored_balance(engine, shift_period(period, -1)))
 
 
-@task(name="build-plan", cache_policy=run_scoped("data"))
-def build_plan(config: Config, data: dict[str, pd.DataFrame], period: str,
-               notes: list[str]) -> Plan:
-    plan = plan_for_period(data, period, config.planning, config.thresholds,
-                           _history(config, period))
+@task(name="build-plan", cache_policy=run_scoped("data", "monthly", "series", "forecast"))
+def build_plan(config: Config, data: dict[str, pd.DataFrame], period: str, notes: list[str],
+               monthly: pd.DataFrame, series: pd.DataFrame, forecast: ReconciledForecast) -> Plan:
+    """The period's plan from its demand history and reconciled forecast (tasks/forecast.py)."""
+    plan = plan_from_forecast(data, period, monthly, series, forecast, config.planning,
+                              config.thresholds, _history(config, period))
     get_run_logger().info("plan %s: %d forecast rows, %d balance rows, %d alerts fired",
                           period, len(plan.forecast), len(plan.balance), len(plan.alerts))
     return replace(plan, notes=tuple(notes) + plan.notes)

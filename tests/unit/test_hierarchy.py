@@ -6,7 +6,8 @@ import pytest
 
 import sop.hierarchy as hierarchy
 from sop.demand import hierarchy_series
-from sop.hierarchy import customer_allocation, reconciled_forecast, summing_matrix
+from sop.forecast_customers import customer_allocation
+from sop.hierarchy import reconciled_forecast, summing_matrix
 from sop.plan import FORECAST_COLUMNS
 
 LEVELS = ("category", "region", "category_region", "sku_region")
