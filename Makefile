@@ -35,9 +35,9 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)  ## generate the demo ERP and run the monthly cycle on the embedded default
 	$(BIN)/sop demo --dir demo
 
-test: $(STAMP)  ## the whole test suite (needs the machine's PostgreSQL and MariaDB)
+test: $(STAMP)  ## the whole test suite (needs the machine's PostgreSQL and MariaDB); two processes, a test file each
 	$(BIN)/ruff check .
-	$(BIN)/pytest -q --durations=15
+	$(BIN)/pytest -q -n 2 --dist loadfile --durations=15
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
