@@ -73,10 +73,16 @@ stop:  ## stop what `make server` started (by pid)
 	  kill $$(cat $(RUN)/$$p.pid) 2>/dev/null || true; rm -f $(RUN)/$$p.pid; echo "$$p stopped"; fi; done
 	-@$(BIN)/prefect config unset PREFECT_API_URL -y >/dev/null 2>&1 || true
 
-bench: $(STAMP)  ## benchmarks (not tests); figures go to BENCHMARKS.md by hand, with the command
+# The scale bench generates the demo ERP at three scales in SQLite and in the machine's
+# PostgreSQL (database sop_bench, created when missing) once, then reuses it; it writes
+# bench/results/scale.json and its table into BENCHMARKS.md. Hours at the large scale.
+SCALE_ARGS ?= --scales small medium large --dbs sqlite postgresql
+
+bench: $(STAMP)  ## benchmarks (not tests); the scale table is written, the others by hand
 	$(BIN)/python -m bench.validation_speed
 	$(BIN)/python -m bench.forecast_aus_retail
 	$(BIN)/python -m bench.forecast_speed
+	$(BIN)/python -m bench.scale $(SCALE_ARGS) --out bench/results/scale.json
 
 clean:
 	rm -rf demo .pytest_cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from sop.periods import parse_period
@@ -10,21 +11,34 @@ LEVELS: tuple[str, ...] = ("total", "category", "region", "category_region", "sk
 UNKNOWN = "(unknown)"
 
 
+def not_cancelled(status: pd.Series) -> np.ndarray:
+    """True where the status is not 'cancelled' (any case); missing statuses count as open.
+    Compared once per distinct status, not per order line."""
+    codes, uniques = pd.factorize(status, use_na_sentinel=True)
+    keep = np.array([str(u).lower() != "cancelled" for u in uniques] + [True], dtype=bool)
+    return keep[codes]  # code -1 (missing) picks the trailing True
+
+
 def sales_monthly(sales_orders: pd.DataFrame, products: pd.DataFrame,
                   customers: pd.DataFrame) -> pd.DataFrame:
-    """Ordered (not cancelled) qty and revenue by month x region x category x sku x customer."""
-    orders = sales_orders[sales_orders["status"].str.lower() != "cancelled"]
-    frame = orders[["order_date", "customer_id", "sku", "qty", "unit_price"]].merge(
-        products[["sku", "category"]], on="sku", how="left").merge(
+    """Ordered (not cancelled) qty and revenue by month x region x category x sku x customer.
+
+    Order lines are first added up per month x sku x customer (the category follows from the
+    sku, the region from the customer), and only those sums get their category and region."""
+    keep = not_cancelled(sales_orders["status"])
+    col = {c: sales_orders[c].to_numpy()[keep] for c in ("order_date", "customer_id", "sku",
+                                                         "qty", "unit_price")}
+    month = col["order_date"].astype("datetime64[M]").astype("datetime64[ns]")
+    lines = pd.DataFrame({"ds": month, "sku": col["sku"], "customer_id": col["customer_id"],
+                          "qty": col["qty"], "revenue": col["qty"] * col["unit_price"]})
+    sums = lines.groupby(["ds", "sku", "customer_id"], as_index=False, sort=False)[
+        ["qty", "revenue"]].sum()
+    frame = sums.merge(products[["sku", "category"]], on="sku", how="left").merge(
         customers[["customer_id", "region"]], on="customer_id", how="left")
-    frame = frame.assign(
-        ds=frame["order_date"].dt.to_period("M").dt.to_timestamp(),
-        revenue=frame["qty"] * frame["unit_price"],
-        category=frame["category"].fillna(UNKNOWN),
-        region=frame["region"].fillna(UNKNOWN),
-    )
+    frame["category"] = frame["category"].fillna(UNKNOWN)
+    frame["region"] = frame["region"].fillna(UNKNOWN)
     keys = ["ds", "region", "category", "sku", "customer_id"]
-    return frame.groupby(keys, as_index=False)[["qty", "revenue"]].sum()
+    return frame[[*keys, "qty", "revenue"]].sort_values(keys, ignore_index=True)
 
 
 def _uid(level: str, row: dict) -> str:

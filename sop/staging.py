@@ -16,8 +16,10 @@ from sop.periods import period_end
 def cast_series(values: pd.Series, logical: LogicalType) -> pd.Series:
     """`values` cast to `logical`; uncastable entries become missing (NaN/NaT/<NA>)."""
     if logical == "string":
-        return values.astype(object).where(values.notna(), None).map(
-            lambda v: v if v is None or isinstance(v, str) else _as_text(v))
+        text = values.astype(object).where(values.notna(), None)
+        if pd.api.types.infer_dtype(text, skipna=True) in ("string", "empty"):
+            return text  # already text: no per-row conversion
+        return text.map(lambda v: v if v is None or isinstance(v, str) else _as_text(v))
     if logical == "number":
         return pd.to_numeric(values, errors="coerce").astype("float64")
     if logical == "int":

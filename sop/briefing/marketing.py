@@ -60,31 +60,39 @@ def promotion_results(data: Mapping[str, pd.DataFrame], w: Window) -> pd.DataFra
         return pd.DataFrame(columns=["promo_id", "name"])
     orders = _orders(data)
     first_order = orders["order_date"].min()
+    # Order lines added up once, so that each promotion reads sums, not every order line:
+    # units per order date x category x region (all, and untagged for the baseline), and
+    # promo-tagged units and revenue per promotion.
+    daily = orders.assign(_untagged=orders["qty"].where(orders["promo_id"].isna(), 0)).groupby(
+        ["order_date", "_category", "_region"], as_index=False, sort=False, dropna=False)[
+        ["qty", "_untagged"]].sum()
+    tagged_sums = orders[orders["order_date"] <= w.last_day].groupby("promo_id")[
+        ["qty", "value"]].sum()
     rows = []
     for _, p in promos.sort_values("start_date").iterrows():
         stop = min(p["end_date"], w.last_day)
         days = max((stop - p["start_date"]).days + 1, 0)
-        scope = _scope(orders, p)
-        during = orders[scope & (orders["order_date"] >= p["start_date"])
-                        & (orders["order_date"] <= stop)]
-        before = orders[scope & orders["promo_id"].isna()
-                        & (orders["order_date"] >= p["start_date"] - pd.Timedelta(days=BASELINE_DAYS))
-                        & (orders["order_date"] < p["start_date"])]
+        scope = _scope(daily, p)
+        during = daily.loc[scope & (daily["order_date"] >= p["start_date"])
+                           & (daily["order_date"] <= stop), "qty"].sum()
+        before = daily.loc[scope & (daily["order_date"] >= p["start_date"] - pd.Timedelta(
+            days=BASELINE_DAYS)) & (daily["order_date"] < p["start_date"]), "_untagged"].sum()
         has_base = pd.notna(first_order) and first_order <= p["start_date"] - pd.Timedelta(
             days=BASELINE_DAYS)
-        baseline = before["qty"].sum() / BASELINE_DAYS * days if has_base else None
-        tagged = orders[orders["promo_id"] == p["promo_id"]]
-        tagged = tagged[tagged["order_date"] <= w.last_day]
+        baseline = before / BASELINE_DAYS * days if has_base else None
+        known = p["promo_id"] in tagged_sums.index
+        promo_qty = tagged_sums.at[p["promo_id"], "qty"] if known else 0
+        promo_revenue = tagged_sums.at[p["promo_id"], "value"] if known else 0.0
         status = ("running" if p["end_date"] > w.last_day else
                   "ended in period" if p["end_date"] >= w.start else "ended")
         rows.append({
             "promo_id": p["promo_id"], "name": p["name"], "category": p["category"],
             "region": p["region"], "kind": p["kind"], "start_date": p["start_date"],
             "end_date": p["end_date"], "status": status, "budget": p["budget"],
-            "promo_qty": tagged["qty"].sum(), "promo_revenue": tagged["value"].sum(),
-            "window_qty": during["qty"].sum(), "baseline_qty": baseline,
-            "uplift": pct_change(during["qty"].sum(), baseline),
-            "revenue_per_budget": (number(tagged["value"].sum()) / p["budget"]
+            "promo_qty": promo_qty, "promo_revenue": promo_revenue,
+            "window_qty": during, "baseline_qty": baseline,
+            "uplift": pct_change(during, baseline),
+            "revenue_per_budget": (number(promo_revenue) / p["budget"]
                                    if number(p["budget"]) else None),
         })
     return pd.DataFrame(rows)

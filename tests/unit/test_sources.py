@@ -92,3 +92,35 @@ def test_bad_query_names_the_dataset(tmp_path):
     from sop.config import DatasetConfig
     with pytest.raises(SourceError, match="dataset 'customers'"):
         read_dataset(eng, "customers", DatasetConfig(query="SELEC nonsense"), "erp")
+
+
+def test_chunked_read_equals_read_sql_and_shares_equal_strings(tmp_path):
+    from sop.sources import fetched_frame
+
+    url = f"sqlite:///{tmp_path / 'chunks.sqlite'}"
+    eng = sa.create_engine(url)
+    pd.DataFrame({
+        "k": [f"K{i}" for i in range(7)],
+        "status": ["open", "shipped", "open", None, "open", "shipped", "open"],
+        "paid": [None, None, None, 3.5, 1.0, None, 2.0],  # first chunks: only NULLs
+        "n": [1, 2, 3, 4, 5, 6, 7],
+        "day": ["2025-01-01"] * 7,
+    }).to_sql("t", eng, index=False)
+    stmt = sa.select(sa.text("*")).select_from(sa.table("t"))
+    with eng.connect() as conn:
+        expected = pd.read_sql(stmt, conn)
+        got = fetched_frame(conn, stmt, chunk_rows=3)
+        empty = fetched_frame(conn, sa.text("SELECT * FROM t WHERE n > 99"), chunk_rows=3)
+    eng.dispose()
+    pd.testing.assert_frame_equal(got, expected)
+    assert got["day"][0] is got["day"][2]  # one shared object per distinct value in a chunk
+    assert list(empty.columns) == list(expected.columns) and empty.empty
+
+
+def test_staged_text_columns_keep_values_and_convert_non_text():
+    from sop.staging import cast_series
+
+    text = cast_series(pd.Series(["a", None, "b"], dtype=object), "string")
+    assert text.tolist() == ["a", None, "b"]
+    mixed = cast_series(pd.Series([1.0, None, 2.5]), "string")
+    assert mixed.tolist() == ["1", None, "2.5"]
