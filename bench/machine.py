@@ -49,7 +49,7 @@ def machine_info(pg_server: str) -> dict:
 
     return {"cpu": _cpu_model(), "cores": os.cpu_count(), "memory_gb": _mem_gb(),
             "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
-            "os": platform.platform(), "python": platform.python_version(),
+            "os": f"{platform.system()} {platform.machine()}", "python": platform.python_version(),
             "pandas": pandas.__version__, "prefect": prefect.__version__,
             "statsforecast": statsforecast.__version__,
             "great_expectations": great_expectations.__version__,
