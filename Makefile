@@ -12,8 +12,9 @@ SOP_TIMEZONE ?= UTC
 
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-# Debian packages: CJK fonts for the Chinese PDF packets, Chromium for the browser checks.
-SYSDEPS := fonts-noto-cjk chromium chromium-driver poppler-utils
+# Debian packages: CJK fonts for the Chinese PDF packets, Chromium for the browser checks,
+# pdftotext for the PDF checks, the sqlite3 shell for the bench's SQLite bulk export.
+SYSDEPS := fonts-noto-cjk chromium chromium-driver poppler-utils sqlite3
 
 .PHONY: demo test lint server stop bench clean sysdeps
 

@@ -16,6 +16,7 @@ chunk of raw rows plus the compacted frame.
 from __future__ import annotations
 
 import gc
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -157,7 +158,9 @@ def fetched_frame(conn: sa.Connection, stmt: sa.TextClause | sa.Select,
         return pd.DataFrame.from_records([], columns=columns)
     if len(parts) == 1:
         return parts[0]
-    out = pd.concat(parts, ignore_index=True)
+    with warnings.catch_warnings():  # all-NULL chunks: their dtype is settled just below
+        warnings.simplefilter("ignore", FutureWarning)
+        out = pd.concat(parts, ignore_index=True)
     for col in out.columns:  # a chunk of only NULLs may be typed differently from the rest
         if len({p[col].dtype for p in parts}) > 1:
             out[col] = out[col].astype(object).infer_objects()
