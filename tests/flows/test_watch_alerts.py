@@ -4,12 +4,9 @@ resolution once when the gap closes."""
 
 from __future__ import annotations
 
-import json
 import shutil
 import sqlite3
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -17,29 +14,12 @@ from flows.monthly import monthly_cycle
 from flows.watch import watch_divergence
 from sop.demo import PLANTED_CATEGORY
 from tests.flows.conftest import END, write_config
+from tests.webhook import WebhookReceiver
 
 KEY = f"demand_supply_divergence:{PLANTED_CATEGORY}"
 
 
-class Receiver:
-    def __init__(self):
-        self.posts: list[dict] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - http.server hook
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                outer.posts.append(json.loads(body))
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
+class Receiver(WebhookReceiver):
     def events(self, key: str) -> list[str]:
         return [p["event"] for p in self.posts if p["alert"]["alert_key"] == key]
 
@@ -48,7 +28,7 @@ class Receiver:
 def receiver():
     r = Receiver()
     yield r
-    r.server.shutdown()
+    r.close()
 
 
 def prefect_events(name: str, resource_id: str, since, wait: float = 20.0) -> list:

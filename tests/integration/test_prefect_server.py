@@ -12,15 +12,12 @@ packet is mailed once, the run completes; a second forced retry sends nothing.""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -32,6 +29,7 @@ from sop.config import DEPARTMENTS
 from tests.conftest import PG_ADMIN_URL, _scratch_database, free_port
 from tests.integration.chromium import start_chromium
 from tests.integration.test_delivery_smtp import Recorder, start
+from tests.webhook import WebhookReceiver
 
 pytestmark = pytest.mark.integration
 
@@ -41,30 +39,6 @@ REFUSED = "554 5.3.2 Mail system not accepting messages"
 CACHED_ON_RETRY = ("extract-datasets", "gate-datasets", "stage-datasets", "build-plan")
 
 
-class Webhook:
-    """A loopback HTTP server that records the JSON bodies POSTed to it."""
-
-    def __init__(self) -> None:
-        posts = self.posts = []
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - http.server hook
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                posts.append(json.loads(body or b"{}"))
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/operators"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-
-
 @dataclass
 class Server:
     api: str
@@ -72,7 +46,7 @@ class Server:
     env: dict[str, str]
     database_url: str
     smtp: Recorder
-    webhook: Webhook
+    webhook: WebhookReceiver
     logs: Path
 
 
@@ -110,7 +84,7 @@ def server(tmp_path_factory) -> Iterator[Server]:
     api, ui = f"http://127.0.0.1:{port}/api", f"http://127.0.0.1:{port}"
     smtp = Recorder(refuse=10**6, reply=REFUSED)
     controller, smtp_port = start(smtp)
-    webhook = Webhook()
+    webhook = WebhookReceiver("/operators")
     cfg = home / "sop.yaml"
     cfg.write_text(yaml.safe_dump({
         "sources": {"erp": {"url": erp}},
