@@ -46,16 +46,13 @@ def direct_cycle(config: Config, period: str, meter: Meter, run_id: str) -> dict
     from sop.contracts import DATASETS
     from sop.delivery import deliver_packets, write_eml
     from sop.item_store import stored_items
-    from sop.periods import parse_period, shift_period
     from sop.plan_store import (
         done_pushes,
         record_pushes,
         record_run,
         store_plan,
         stored_alerts,
-        stored_balance,
-        stored_budgets,
-        stored_forecasts,
+        stored_history,
     )
     from sop.quality import QualityGateError, quality_findings, quality_gate
     from sop.quality_store import previous_row_counts, store_check_results, store_quarantine
@@ -81,11 +78,7 @@ def direct_cycle(config: Config, period: str, meter: Meter, run_id: str) -> dict
     with meter.stage("stage"):
         data = {n: as_of(staged(f, n), n, period) for n, f in gate.frames.items()}
     with meter.stage("plan"):
-        history = planning.History(  # what tasks.plan reads from the warehouse
-            budgets=stored_budgets(engine, parse_period(period).year),
-            forecasts=stored_forecasts(engine, ("total", "category", "region", "customer"),
-                                       before=period),
-            previous_balance=stored_balance(engine, shift_period(period, -1)))
+        history = stored_history(engine, period)  # what tasks.plan reads too
         plan = planning.plan_for_period(data, period, config.planning, config.thresholds,
                                         history)
     with meter.stage("settle_alerts"):

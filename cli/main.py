@@ -188,7 +188,7 @@ def _quiet_tracebacks() -> None:
     from prefect.logging.configuration import setup_logging
 
     setup_logging()
-    for name in ("", "prefect", "prefect.flow_runs", "prefect.task_runs"):
+    for name in ("", "prefect"):  # the console handlers (the run loggers feed the API)
         for handler in logging.getLogger(name).handlers:
             if isinstance(handler, logging.StreamHandler) and \
                     not isinstance(handler.formatter, _NoTraceback):

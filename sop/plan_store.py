@@ -112,3 +112,16 @@ def store_alert_states(engine: Engine, alert_rows: pd.DataFrame) -> int:
     with engine.begin() as conn:
         upsert_rows(conn, alerts, rows)
     return len(rows)
+
+
+def stored_history(engine: Engine, period: str):
+    """The earlier runs' outputs that planning `period` compares against (a
+    `sop.planning.History`): the year's budgets, every stored forecast run before the
+    period (total, category, region, customer levels), last month's projected balance."""
+    from sop.periods import parse_period, shift_period
+    from sop.planning import History  # planning imports the forecasting libraries
+
+    return History(budgets=stored_budgets(engine, parse_period(period).year),
+                   forecasts=stored_forecasts(engine, ("total", "category", "region", "customer"),
+                                              before=period),
+                   previous_balance=stored_balance(engine, shift_period(period, -1)))

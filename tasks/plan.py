@@ -12,27 +12,20 @@ from prefect.artifacts import create_table_artifact
 from sop.alerts import alert_states
 from sop.config import Config
 from sop.hierarchy import ReconciledForecast
-from sop.periods import parse_period, shift_period
 from sop.plan import Plan
 from sop.plan_store import (
     latest_forecast_run,
     store_alert_states,
     store_plan,
     stored_alerts,
-    stored_balance,
-    stored_budgets,
-    stored_forecasts,
+    stored_history,
 )
 from sop.planning import History, demand_history, plan_from_forecast, supply_view
 from tasks.common import engine_for, retry_transient, run_scoped
 
 
 def _history(config: Config, period: str) -> History:
-    engine = engine_for(config.warehouse.url)
-    return History(budgets=stored_budgets(engine, parse_period(period).year),
-                   forecasts=stored_forecasts(engine, ("total", "category", "region", "customer"),
-                                              before=period),
-                   previous_balance=stored_balance(engine, shift_period(period, -1)))
+    return stored_history(engine_for(config.warehouse.url), period)
 
 
 @task(name="build-plan", cache_policy=run_scoped("data", "monthly", "series", "forecast"))
