@@ -80,7 +80,7 @@ def direct_cycle(config: Config, period: str, meter: Meter, run_id: str) -> dict
     with meter.stage("plan"):
         history = stored_history(engine, period)  # what tasks.plan reads too
         plan = planning.plan_for_period(data, period, config.planning, config.thresholds,
-                                        history)
+                                        history, n_jobs=config.runner.forecast_jobs)
     with meter.stage("settle_alerts"):
         plan = replace(plan, alerts=alert_states(stored_alerts(engine), plan.alerts, period))
     with meter.stage("store"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -101,13 +102,17 @@ class RunnerConfig(_Strict):
     Dask cluster for the stage: the scheduler at `address` (tcp://host:8786) or, without
     one, a local cluster of `n_workers` single-threaded workers on 127.0.0.1 (processes, or
     threads with `processes: false`). The series are split into `forecast_chunks` tasks
-    (default: 1, or `n_workers` with dask); the numbers do not depend on the split."""
+    (default: 1, or `n_workers` with dask); the numbers do not depend on the split.
+    `forecast_jobs`: statsforecast worker processes within each chunk (default: this
+    machine's cores shared among the chunks with `kind: default`, 1 with dask, whose
+    workers are the parallelism); used only on batches of 200 series or more."""
 
     kind: Literal["default", "dask"] = "default"
     address: str | None = None
     n_workers: int = Field(default=2, ge=1, le=256)
     processes: bool = True
     forecast_chunks: int = Field(default=1, ge=1, le=1024)
+    forecast_jobs: int = Field(default=1, ge=1, le=256)
 
     @model_validator(mode="before")
     @classmethod
@@ -119,6 +124,13 @@ class RunnerConfig(_Strict):
             raise ValueError("'address' is a Dask scheduler: set kind: dask with it")
         if raw.get("forecast_chunks") is None:
             raw = {**raw, "forecast_chunks": raw.get("n_workers", 2) if kind == "dask" else 1}
+        if raw.get("forecast_jobs") is None:
+            try:
+                chunks = max(1, int(raw["forecast_chunks"]))
+            except (TypeError, ValueError):
+                chunks = 1  # reported by the field's own validation
+            raw = {**raw, "forecast_jobs": 1 if kind == "dask" else
+                   max(1, (os.cpu_count() or 1) // chunks)}
         return raw
 
 

@@ -34,6 +34,8 @@ FLAG_RULES: dict[str, str] = {
     "zero": "no sales at all, or none in the recent months: forecast 0",
 }
 FLAG_COLUMNS = ("unique_id", "flag", "rows")
+# statsforecast's `n_jobs` worker processes are used from this many series on
+PARALLEL_MIN_SERIES = 200
 
 
 def _months(ds: pd.Series) -> np.ndarray:
@@ -120,6 +122,8 @@ _SF_MODELS = {
 
 
 def _run(clean, models, h, level, n_jobs, fitted, season_length):
+    if clean["unique_id"].nunique() < PARALLEL_MIN_SERIES:
+        n_jobs = 1  # a process pool costs more than it saves on a few series
     sf = StatsForecast(models=models, freq="MS", n_jobs=n_jobs,
                        fallback_model=SNaiveModel(season_length))
     fc = sf.forecast(df=clean[["unique_id", "ds", "y"]], h=h, level=list(level) or None,

@@ -160,10 +160,11 @@ def supply_view(data: Mapping[str, pd.DataFrame], period: str, forecast: pd.Data
 
 
 def plan_for_period(data: Mapping[str, pd.DataFrame], period: str, planning: PlanningConfig,
-                    thresholds: Thresholds, history: History) -> Plan:
-    """Forecast, budget, balance and alerts for `period` from staged, as-of datasets."""
+                    thresholds: Thresholds, history: History, n_jobs: int = 1) -> Plan:
+    """Forecast, budget, balance and alerts for `period` from staged, as-of datasets
+    (`n_jobs`: statsforecast worker processes for the base forecasts)."""
     monthly, series = demand_history(data, period, planning)
-    rec = reconciled_forecast(series, h=planning.horizon_months)
+    rec = reconciled_forecast(series, h=planning.horizon_months, n_jobs=n_jobs)
     return plan_from_forecast(data, period, monthly, series, rec, planning, thresholds, history)
 
 

@@ -96,7 +96,8 @@ def forecast_chunks(config: Config, period: str, series: pd.DataFrame) -> Foreca
 def base_forecast(config: Config, period: str, index: int, chunk: pd.DataFrame,
                   profiles: pd.DataFrame, end: pd.Timestamp) -> BaseForecasts:
     """Base forecasts of one chunk of series (cached on config, period, run and index)."""
-    return base_forecasts(chunk, config.planning.horizon_months, end, profiles)
+    return base_forecasts(chunk, config.planning.horizon_months, end, profiles,
+                          n_jobs=config.runner.forecast_jobs)
 
 
 def submit_base_forecasts(runner: TaskRunner, config: Config, period: str,

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import sop.hierarchy as hierarchy
+import sop.reconcile as reconcile
 from sop.demand import hierarchy_series
 from sop.forecast_customers import customer_allocation
 from sop.hierarchy import reconciled_forecast, summing_matrix
@@ -79,12 +79,12 @@ def test_bottom_up_is_the_fallback_when_mintrace_fails(monkeypatch):
         def __init__(self, method=None):
             raise np.linalg.LinAlgError("Singular matrix")
 
-    monkeypatch.setattr(hierarchy, "MinTrace", Broken)
+    monkeypatch.setattr(reconcile, "MinTrace", Broken)
     series = hierarchy_series(monthly_sales(months=30, seed=2), "2025-06")
     rec = reconciled_forecast(series, h=3)
     assert rec.method == "BottomUp"
     assert any("MinTrace(mint_shrink) failed (LinAlgError" in n for n in rec.notes)
-    monkeypatch.setattr(hierarchy, "BottomUp", Broken)
+    monkeypatch.setattr(reconcile, "BottomUp", Broken)
     last_resort = reconciled_forecast(series, h=3)
     assert last_resort.method == "BottomUp (base bottoms added up)"
     for fc in (rec.forecast, last_resort.forecast):
@@ -102,9 +102,10 @@ def test_summing_matrix_by_hand():
                   "category_region"],
         "region": [None, "N", "S", "N", "S", "S"], "category": [None, None, None, "A", "A", "B"],
         "sku": None})
-    s_df, tags = summing_matrix(attrs)
-    assert s_df["unique_id"].tolist() == attrs["unique_id"].tolist()
-    assert s_df.iloc[:, 1:].to_numpy().tolist() == [
+    s, tags = summing_matrix(attrs)
+    assert s.row_labels.tolist() == attrs["unique_id"].tolist()
+    assert s.col_labels.tolist() == attrs["unique_id"].tolist()[3:]
+    assert s.to_dense().tolist() == [
         [1, 1, 1], [1, 0, 0], [0, 1, 1], [1, 0, 0], [0, 1, 0], [0, 0, 1]]
     assert tags["region"].tolist() == ["region=N", "region=S"]
 
@@ -157,3 +158,84 @@ def test_project_forecast_beats_seasonal_naive_on_aus_retail():
     ours, snaive = table.loc["project: reconciled_forecast"], table.loc["seasonal naive"]
     assert info["n_series"] == {"state x industry": 41, "state": 3, "total": 1}
     assert (ours < snaive).all(), table
+
+
+def test_large_hierarchy_path_is_coherent_and_keeps_interval_widths():
+    series = hierarchy_series(monthly_sales(months=36, seed=3), "2025-12")
+    dense = reconciled_forecast(series, h=6)
+    rec = reconciled_forecast(series, h=6, method="wls_var")
+    assert dense.method == "MinTrace(mint_shrink)" and rec.method == "MinTraceSparse(wls_var)"
+    assert any("base interval moved with the point" in n for n in rec.notes)
+    fc = rec.forecast
+    total = fc[fc["level"] == "total"]["forecast"].to_numpy()
+    for lv, sums in per_level_totals(fc, "forecast").items():
+        np.testing.assert_allclose(sums, total, rtol=1e-9, err_msg=lv)
+    assert (fc["lo_95"] <= fc["lo_80"]).all() and (fc["lo_80"] <= fc["forecast"]).all()
+    assert (fc["forecast"] <= fc["hi_80"]).all() and (fc["hi_80"] <= fc["hi_95"]).all()
+    # the two methods differ, but not by much: same base forecasts, both minimum trace
+    assert not np.allclose(fc["forecast"], dense.forecast["forecast"])
+    np.testing.assert_allclose(fc["forecast"], dense.forecast["forecast"], rtol=0.15)
+
+
+def test_sparse_path_falls_back_to_structural_weights_when_variances_fail(monkeypatch):
+    def broken():
+        raise ValueError("needs covariance matrix to be positive definite")
+
+    monkeypatch.setattr(reconcile, "WlsVarSparse", broken)
+    series = hierarchy_series(monthly_sales(months=30, seed=2), "2025-06")
+    rec = reconciled_forecast(series, h=3, method="wls_var")
+    assert rec.method == "MinTraceSparse(wls_struct)"
+    assert any("MinTraceSparse(wls_var) failed (ValueError" in n for n in rec.notes)
+
+
+@pytest.mark.parametrize(("n", "want"), [(1, "mint_shrink"), (reconcile.DENSE_MAX_SERIES,
+                                         "mint_shrink"),
+                                         (reconcile.DENSE_MAX_SERIES + 1, "wls_var")])
+def test_method_follows_the_hierarchy_size(n, want):
+    assert reconcile.chosen_method("auto", n) == want
+    assert reconcile.chosen_method("wls_struct", n) == "wls_struct"
+    with pytest.raises(ValueError, match="unknown reconciliation method 'shrink'"):
+        reconcile.chosen_method("shrink", n)
+
+
+def test_summing_matrix_adds_each_series_from_the_bottoms_that_share_its_keys():
+    rng = np.random.default_rng(5)
+    bottoms = pd.DataFrame({"sku": [f"K{i}" for i in range(60)],
+                            "category": rng.choice(["A", "B", "C"], 60)})
+    monthly = bottoms.merge(pd.DataFrame({"region": ["N", "S", "E"]}), how="cross")
+    monthly = monthly.sample(frac=0.7, random_state=1).assign(
+        ds=pd.Timestamp("2025-01-01"), customer_id="C", qty=1.0, revenue=1.0)
+    attrs = hierarchy_series(monthly, "2025-01").drop_duplicates("unique_id")
+    s, tags = summing_matrix(attrs)
+    by_id = attrs.set_index("unique_id")
+    bottom = by_id.loc[s.col_labels]
+    dense = s.to_dense()
+    for i, uid in enumerate(s.row_labels):
+        row = by_id.loc[uid]
+        want = np.ones(len(bottom), dtype=bool)
+        for k in ("category", "region", "sku"):
+            if pd.notna(row[k]):
+                want &= (bottom[k] == row[k]).to_numpy()
+        assert dense[i].tolist() == want.astype(float).tolist(), uid
+    assert sorted(np.concatenate(list(tags.values()))) == sorted(attrs["unique_id"])
+
+
+def test_sparse_wls_var_equals_the_libraries_dense_wls_var():
+    from hierarchicalforecast.core import HierarchicalReconciliation
+    from hierarchicalforecast.methods import MinTrace
+
+    from sop.hierarchy import ATTRS, _settled, base_forecasts, borrowed_profiles
+
+    monthly = monthly_sales(months=40, seed=4)
+    monthly.loc[(monthly["sku"] == "S2") & (monthly["ds"] < "2026-02-01"), "qty"] = 0
+    series = hierarchy_series(monthly, "2026-04")  # S2 launched 3 months ago: few residuals
+    base = base_forecasts(series, 6, series["ds"].max(), borrowed_profiles(series))
+    s, tags = summing_matrix(series.drop_duplicates("unique_id")[["unique_id", *ATTRS]])
+    y_hat = base.forecast[["unique_id", "ds", "forecast"]]
+    y_df = _settled(base.fitted, 12).rename(columns={"fitted": "forecast"})
+    got, want = (HierarchicalReconciliation([r]).reconcile(
+        Y_hat_df=y_hat, Y_df=y_df, S_df=s, tags=tags).sort_values(["unique_id", "ds"])
+        for r in (reconcile.WlsVarSparse(), MinTrace(method="wls_var")))
+    np.testing.assert_allclose(got.filter(like="forecast/").to_numpy(),
+                               want.filter(like="forecast/").to_numpy(), rtol=1e-7)
+    assert not np.allclose(got["forecast"], got.filter(like="forecast/").iloc[:, 0])

@@ -1,5 +1,7 @@
 """`runner` in the config: resolved once (defaults, chunks), and the task runner it names."""
 
+import os
+
 import pytest
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect_dask import DaskTaskRunner
@@ -28,6 +30,17 @@ def test_dask_chunks_default_to_one_per_worker_on_a_loopback_local_cluster():
     assert isinstance(dask, DaskTaskRunner) and dask.address is None
     assert dask.cluster_kwargs["n_workers"] == 3 and dask.cluster_kwargs["host"] == "127.0.0.1"
     assert config(kind="dask", forecast_chunks=8).runner.forecast_chunks == 8
+
+
+def test_forecast_jobs_share_this_machines_cores_among_the_chunks():
+    cores = os.cpu_count() or 1
+    assert config().runner.forecast_jobs == cores
+    assert config(forecast_chunks=2).runner.forecast_jobs == max(1, cores // 2)
+    assert config(forecast_chunks=4096 // 4).runner.forecast_jobs == 1
+    assert config(kind="dask").runner.forecast_jobs == 1  # the workers are the parallelism
+    assert config(forecast_jobs=3).runner.forecast_jobs == 3
+    with pytest.raises(ConfigError, match=r"runner\.forecast_jobs"):
+        config(forecast_jobs=0)
 
 
 def test_an_existing_scheduler_by_address():
