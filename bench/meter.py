@@ -6,7 +6,9 @@
   worker processes count once they are reaped);
 - peak memory: the resident set of this process and all its descendants (read from
   `/proc/<pid>/statm` and `/proc/<pid>/task/*/children`, Linux), sampled every 50 ms by a
-  background thread; a stage's peak is the largest sample taken while it ran. The whole
+  background thread. While there are descendants, each process counts its proportional
+  set size instead (`/proc/<pid>/smaps_rollup`, Pss): forked workers (statsforecast's) map
+  the parent's pages, and summing resident sets would count those pages once per process; a stage's peak is the largest sample taken while it ran. The whole
   run also reports `ru_maxrss` of this process (its own high-water mark, children excluded).
 
 Stages may nest (plan > forecast): each open stage sees every sample.
@@ -36,16 +38,30 @@ def _children(pid: int) -> list[int]:
     return out
 
 
+def _pss_bytes(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) * 1024
+    raise ValueError("no Pss line")
+
+
 def tree_rss_bytes(pid: int | None = None) -> int:
-    """Resident bytes of `pid` (default: this process) and every descendant."""
-    todo, total = [pid or os.getpid()], 0
+    """Memory of `pid` (default: this process) and every descendant: its resident bytes
+    alone, or with descendants the sum of their proportional set sizes (shared pages
+    divided among the processes that map them)."""
+    root = pid or os.getpid()
+    tree, todo = [], [root]
     while todo:
         p = todo.pop()
-        try:
-            total += int(Path(f"/proc/{p}/statm").read_text().split()[1]) * PAGE
-        except (OSError, IndexError, ValueError):
-            continue
+        tree.append(p)
         todo.extend(_children(p))
+    total = 0
+    for p in tree:
+        try:
+            total += (int(Path(f"/proc/{p}/statm").read_text().split()[1]) * PAGE
+                      if len(tree) == 1 else _pss_bytes(p))
+        except (OSError, IndexError, ValueError):
+            continue  # the process ended meanwhile
     return total
 
 
