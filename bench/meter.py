@@ -45,7 +45,7 @@ def _pss_bytes(pid: int) -> int:
     raise ValueError("no Pss line")
 
 
-def tree_rss_bytes(pid: int | None = None) -> int:
+def tree_memory_bytes(pid: int | None = None) -> int:
     """Memory of `pid` (default: this process) and every descendant: its resident bytes
     alone, or with descendants the sum of their proportional set sizes (shared pages
     divided among the processes that map them)."""
@@ -86,7 +86,7 @@ class Meter:
 
     def _sample(self) -> None:
         while not self._stop.is_set():
-            rss = tree_rss_bytes()
+            rss = tree_memory_bytes()
             with self._lock:
                 self._peak_all = max(self._peak_all, rss)
                 for name in self._open:
@@ -96,14 +96,14 @@ class Meter:
     @contextmanager
     def stage(self, name: str):
         with self._lock:
-            self._open[name] = tree_rss_bytes()
+            self._open[name] = tree_memory_bytes()
         t0, c0 = time.perf_counter(), _cpu()
         try:
             yield
         finally:
             wall, cpu = time.perf_counter() - t0, _cpu() - c0
             with self._lock:
-                peak = max(self._open.pop(name), tree_rss_bytes())
+                peak = max(self._open.pop(name), tree_memory_bytes())
             prev = self.stages.get(name, {"wall_s": 0.0, "cpu_s": 0.0, "peak_rss_mb": 0.0})
             self.stages[name] = {"wall_s": round(prev["wall_s"] + wall, 3),
                                  "cpu_s": round(prev["cpu_s"] + cpu, 3),
@@ -123,5 +123,5 @@ class Meter:
         self._stop.set()
         self._thread.join()
         own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        return {"peak_rss_mb": round(max(self._peak_all, tree_rss_bytes()) / 2**20, 1),
+        return {"peak_rss_mb": round(max(self._peak_all, tree_memory_bytes()) / 2**20, 1),
                 "ru_maxrss_self_mb": round(own, 1)}

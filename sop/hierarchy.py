@@ -7,9 +7,10 @@ of the bottom series that share its keys (so the structure is grouped, not a tre
 Reconciliation (`sop.reconcile`): hierarchicalforecast's MinTrace on the in-sample one-step
 residuals after each series' first season (the models' warm-up): `mint_shrink` on small
 hierarchies, the sparse `wls_var` on large ones, falling back to BottomUp when it fails or
-returns non-finite values. Bottom series forecast as Zero (dead) are taken out of the reconciliation: they stay 0
-and add 0 to their parents. After reconciling, negative bottom values are set to 0 and every
-parent is re-added from its bottoms, so the result stays coherent: children sum to parents.
+returns non-finite values. Bottom series forecast as Zero (dead) are taken out of the
+reconciliation: they stay 0 and add 0 to their parents. After reconciling, negative bottom
+values are set to 0 and every parent is re-added from its bottoms, so the result stays
+coherent: children sum to parents.
 
 `reconciled_forecast` = `base_forecasts` of all series + `reconciled_from_base`. The base
 forecasts (the expensive part) may be computed in chunks of whole series (`series_chunks`),

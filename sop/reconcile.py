@@ -99,7 +99,8 @@ def summing_matrix(attrs: pd.DataFrame) -> tuple[SMatrix, dict[str, np.ndarray]]
     tags[bottom_level] = bottom["unique_id"].to_numpy()
     r, c = np.concatenate(rows), np.concatenate(cols)
     s = sparse.csc_matrix((np.ones(len(r)), (r, c)), shape=(len(ids), len(bottom)))
-    return SMatrix(s, np.array(ids, dtype=object), bottom["unique_id"].to_numpy(dtype=object)), tags
+    labels = np.array(ids, dtype=object), bottom["unique_id"].to_numpy(dtype=object)
+    return SMatrix(s, *labels), tags
 
 
 def live_part(s: SMatrix, live_bottom: np.ndarray) -> SMatrix:
@@ -134,8 +135,9 @@ def reconciled_values(base: pd.DataFrame, fitted: pd.DataFrame, s: SMatrix,
                       tags: dict[str, np.ndarray], level: tuple[int, ...], method: str = "auto"
                       ) -> tuple[pd.DataFrame, str, str, bool]:
     """(unique_id, ds, forecast, lo_*, hi_* reconciled; the method used; why the methods
-    before it failed; whether the intervals are the base ones moved with the point). `base`: unique_id, ds, forecast, lo_*, hi_*; `fitted`: unique_id, ds,
-    y, fitted (in-sample one-step)."""
+    before it failed; whether the intervals are the base ones moved with the point).
+    `base`: unique_id, ds, forecast, lo_*, hi_*; `fitted`: unique_id, ds, y, fitted
+    (in-sample one-step)."""
     cols = {"forecast": "forecast"} | {f"{side}_{lv}": f"forecast-{side}-{lv}"
                                        for lv in level for side in ("lo", "hi")}
     y_hat = base[["unique_id", "ds", *cols]].rename(columns=cols)
