@@ -6,7 +6,7 @@ Prefect flow `monthly-cycle`. Run in a fresh process per cycle by `bench.scale`:
 `direct` composes the same `sop` functions the tasks wrap, in the flow's order, without
 Prefect (no artifacts, no Prefect events, no logging). `flow` runs `flows.monthly` against
 the Prefect API in PREFECT_API_URL, each task's body measured as the same stage. In both
-modes demand, forecast and balance are measured where `sop.planning` calls them (in the
+modes demand, forecast and balance are measured where `sop.planning.build` calls them (in the
 direct cycle they are parts of `plan`; a flow with its own forecast tasks measures those as
 `forecast`, and its `plan` is then the rest of the planning).
 """
@@ -21,7 +21,7 @@ import time
 from dataclasses import replace
 from datetime import date
 
-import sop.planning as planning
+import sop.planning.build as planning
 from bench.meter import Meter
 from sop.config import DEPARTMENTS, Config, load_config
 
@@ -39,14 +39,16 @@ def _instrument_planning(meter: Meter) -> None:
 def direct_cycle(config: Config, period: str, meter: Meter, run_id: str) -> dict:
     """The monthly cycle as plain function calls, each stage measured."""
     from reports.packet import build_packet
-    from sop.alert_push import alert_digest, pending_pushes
-    from sop.alerts import alert_states
-    from sop.archive import archive_packet, outbox_dir, packets_root
-    from sop.briefing import packet_context
+    from sop.alerts.lifecycle import alert_states
+    from sop.alerts.push import alert_digest, pending_pushes
     from sop.contracts import DATASETS
-    from sop.delivery import deliver_packets, write_eml
-    from sop.item_store import stored_items
-    from sop.plan_store import (
+    from sop.ingest.sources import read_all
+    from sop.ingest.staging import as_of, staged
+    from sop.items.store import stored_items
+    from sop.packets.archive import archive_packet, outbox_dir, packets_root
+    from sop.packets.briefing import packet_context
+    from sop.packets.delivery import deliver_packets, write_eml
+    from sop.planning.store import (
         done_pushes,
         record_pushes,
         record_run,
@@ -54,11 +56,9 @@ def direct_cycle(config: Config, period: str, meter: Meter, run_id: str) -> dict
         stored_alerts,
         stored_history,
     )
-    from sop.quality import QualityGateError, quality_findings, quality_gate
-    from sop.quality_store import previous_row_counts, store_check_results, store_quarantine
+    from sop.quality.gate import QualityGateError, quality_findings, quality_gate
+    from sop.quality.store import previous_row_counts, store_check_results, store_quarantine
     from sop.runs import snapshot_hash, snapshot_summary
-    from sop.sources import read_all
-    from sop.staging import as_of, staged
     from sop.warehouse import now_utc, warehouse_engine
 
     started = now_utc()

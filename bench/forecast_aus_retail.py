@@ -26,9 +26,9 @@ from statsforecast import StatsForecast
 from statsforecast.models import AutoETS
 from utilsforecast.losses import mase
 
-from sop.forecast_models import SMOOTH_MODELS
-from sop.hierarchy import base_forecasts, borrowed_profiles, reconciled_from_base
-from sop.reconcile import summing_matrix
+from sop.forecast.hierarchy import base_forecasts, borrowed_profiles, reconciled_from_base
+from sop.forecast.models import SMOOTH_MODELS
+from sop.forecast.reconcile import summing_matrix
 
 AGGREGATE_INDUSTRIES = (
     "Cafes, restaurants and takeaway food services",

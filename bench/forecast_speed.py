@@ -24,8 +24,8 @@ import pandas as pd
 from statsforecast import StatsForecast
 from statsforecast.models import ADIDA, AutoETS, AutoTheta, CrostonSBA
 
-from sop.forecast import clean_history, forecast_series
-from sop.forecast_models import INTERMITTENT_MODEL, demand_classes
+from sop.forecast.models import INTERMITTENT_MODEL, demand_classes
+from sop.forecast.series import clean_history, forecast_series
 
 
 def synthetic_series(n: int, months: int = 48, seed: int = 0) -> pd.DataFrame:

@@ -20,9 +20,9 @@ import sop
 from bench.meter import Meter
 from sop.config import load_config
 from sop.contracts import DATASETS
-from sop.demand import sales_monthly
-from sop.sources import read_all
-from sop.staging import as_of, staged
+from sop.forecast.demand import sales_monthly
+from sop.ingest.sources import read_all
+from sop.ingest.staging import as_of, staged
 
 
 def main(argv: list[str] | None = None) -> None:

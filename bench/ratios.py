@@ -4,9 +4,9 @@ right after the other (absolute times drift on a shared machine, ratios hold):
 - extract: the project's `read_all` against the database's own bulk export of the same
   tables (PostgreSQL `COPY (SELECT * FROM t) TO STDOUT`, read to the end and discarded;
   SQLite has no COPY: the `sqlite3` shell's `.mode csv` export to /dev/null), in rows/s;
-- validation: the `sales_orders` GX suite (`sop.suites.suite_findings`) against the same
+- validation: the `sales_orders` GX suite (`sop.quality.suites.suite_findings`) against the same
   rules in plain pandas (`bench.validation_speed.pandas_checks`) on the extracted frame;
-- forecast: `sop.forecast.forecast_series` against raw statsforecast with the same models
+- forecast: `sop.forecast.series.forecast_series` against raw statsforecast with the same models
   on the same series (`bench.forecast_speed`), on a seeded sample of the cycle's series.
 """
 
@@ -57,7 +57,7 @@ def bulk_export_rows(url: str, tables: tuple[str, ...] = DATASETS) -> int:
 
 def extract_ratio(config) -> dict:
     """Rows per second: project extract / bulk export (goal >= 0.5)."""
-    from sop.sources import read_all
+    from sop.ingest.sources import read_all
 
     url = config.source_url("sales_orders")
     t_bulk, bulk_rows = _timed(bulk_export_rows, url)
@@ -72,8 +72,8 @@ def extract_ratio(config) -> dict:
 def validation_ratio(config) -> dict:
     """GX suite / plain pandas on the extracted sales_orders (goal <= 5)."""
     from bench.validation_speed import LATEST, pandas_checks
-    from sop.sources import read_all
-    from sop.suites import gx_module, load_suites, suite_findings
+    from sop.ingest.sources import read_all
+    from sop.quality.suites import gx_module, load_suites, suite_findings
 
     gx_module()
     frame = read_all(config, ("sales_orders",))["sales_orders"]
@@ -89,9 +89,9 @@ def validation_ratio(config) -> dict:
 
 def cycle_series(config, period: str) -> pd.DataFrame:
     """The sku x region series the cycle forecasts (unique_id, ds, y)."""
-    from sop.planning import demand_history
-    from sop.sources import read_all
-    from sop.staging import as_of, staged
+    from sop.ingest.sources import read_all
+    from sop.ingest.staging import as_of, staged
+    from sop.planning.build import demand_history
 
     frames = read_all(config, ("sales_orders", "products", "customers"))
     data = {n: as_of(staged(f, n), n, period) for n, f in frames.items()}
@@ -103,7 +103,7 @@ def forecast_ratio(config, period: str, sample: int, n_jobs: int = 2, seed: int 
     """forecast_series / raw statsforecast on `sample` of the cycle's sku x region series
     (goal <= 1.15). The split by model is the project's own work, outside both timers."""
     from bench.forecast_speed import raw_statsforecast, split_by_model
-    from sop.forecast import forecast_series
+    from sop.forecast.series import forecast_series
 
     series = cycle_series(config, period)
     ids = series["unique_id"].unique()

@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args(argv)
 
-    from sop.suites import gx_module, load_suites, suite_findings
+    from sop.quality.suites import gx_module, load_suites, suite_findings
 
     start = time.perf_counter()
     gx_module()

@@ -27,8 +27,8 @@ def cmd_budget(args: argparse.Namespace) -> int:
         print(f"budget draft {result['version_id']} for {result['year']}: {result['rows']} "
               f"rows, revenue {result['revenue']:,.0f}")
         return 0
-    from sop.budget_store import approve_version
     from sop.config import load_config
+    from sop.planning.budget_store import approve_version
     from sop.warehouse import warehouse_engine
 
     config = load_config(args.config, os.environ)

@@ -22,8 +22,17 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sop.config import DEPARTMENTS, Config, ConfigError, load_config
-from sop.item_alerts import prefill_from_alert
-from sop.item_store import (
+from sop.items.from_alert import prefill_from_alert
+from sop.items.model import (
+    STATUSES,
+    Item,
+    ItemError,
+    draft_item,
+    item_record,
+    listed_items,
+    status_on,
+)
+from sop.items.store import (
     add_item,
     change_item,
     normalized_id,
@@ -32,7 +41,6 @@ from sop.item_store import (
     stored_item,
     stored_items,
 )
-from sop.items import STATUSES, Item, ItemError, draft_item, item_record, listed_items, status_on
 from sop.periods import PeriodError, last_complete_period, parse_period
 from sop.warehouse import now_utc, warehouse_engine
 

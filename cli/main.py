@@ -88,7 +88,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_validate(args: argparse.Namespace) -> int:
     from flows.ingest import ingest_validate
     from sop.config import load_config
-    from sop.quality import QualityGateError
+    from sop.quality.gate import QualityGateError
 
     try:
         result = ingest_validate(config_path=args.config, period=args.period, docs=args.docs)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from prefect import flow
 from prefect.runtime import flow_run
 
-from sop.quality_report import quality_summary
+from sop.quality.report import quality_summary
 from sop.warehouse import now_utc
 from tasks.hooks import notify_operators
 from tasks.ingest import extract_datasets, resolve_config

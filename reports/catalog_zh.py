@@ -1,5 +1,5 @@
 """Simplified Chinese for the packets: EXACT strings and TEMPLATES with {placeholders}
-(the captured parts are translated in turn). Keys are the English strings of sop.briefing,
+(the captured parts are translated in turn). Keys are the English strings of sop.packets.briefing,
 the templates and the charts; see reports.i18n. Keep one entry per line, grouped by where
 the string appears."""
 
@@ -194,7 +194,7 @@ TEMPLATES: dict[str, str] = {
     "Unit: {u}. Period: {p}.": "单位：{u}。期间：{p}。",
     "{n} sku x region series have under 15 months of history and are forecast with a naive model": "{n}个SKU×区域序列的历史不足15个月，使用朴素模型预测",
     "Requirement = SKU forecast x BOM, month by month; available = stock on hand less allocated at the period end; open POs = quantity not yet received, expected by the end of {p} (the promised date, later for a supplier running over its contract lead time; orders without a promised date are not counted); short = below zero in any month.": "需求量 = SKU预测 × 物料清单（逐月）；可用 = 期末在库减已分配；未结采购 = 尚未到货、预计{p}末前到货的数量（按承诺日期，供应商超合同交期时顺延；无承诺日期的订单不计）；短缺 = 任一月份低于零。",
-    # management headlines (sop.briefing.management.HEADLINES)
+    # management headlines (sop.packets.briefing.management.HEADLINES)
     "Revenue {revenue} in {period} ({month_vs} vs budget); YTD {ytd_vs} vs budget; full-year outlook {fy_vs} vs budget.": "{period}收入{revenue}（对比预算{month_vs}）；年初至今对比预算{ytd_vs}；全年展望对比预算{fy_vs}。",
     "Promotions this year: {count}, running at period end: {running}; fastest-growing category {category} ({growth}, 3 months vs prior 3).": "本年度促销{count}次，期末进行中{running}次；增长最快品类{category}（{growth}，近3月对比前3月）。",
     "Promotions this year: {count}, running at period end: {running}.": "本年度促销{count}次，期末进行中{running}次。",

@@ -1,4 +1,4 @@
-"""Packet charts: PNG images from the chart specs of sop.briefing.series.
+"""Packet charts: PNG images from the chart specs of sop.packets.briefing.series.
 
 Drawn with matplotlib's Agg canvas (no pyplot, no global backend switch), 600 CSS px wide at
 2x (1200 x 520 px), then reduced to a small palette PNG: crisp on a phone, well under 80 KB.
@@ -152,7 +152,7 @@ def _png(spec_json: str, locale: str) -> bytes:
 
 
 def chart_png(spec: dict, locale: Locale | str = "en") -> bytes:
-    """The PNG of one chart spec (see sop.briefing.series), labels already localized."""
+    """The PNG of one chart spec (see sop.packets.briefing.series), labels already localized."""
     code = locale.code if isinstance(locale, Locale) else locale
     return _png(json.dumps(spec, sort_keys=True, allow_nan=False), code)
 

@@ -1,6 +1,6 @@
 """Packet language: English or Simplified Chinese (`departments.<d>.locale: en | zh`).
 
-The briefing context is built in English (sop.briefing); `localized` returns a copy whose
+The briefing context is built in English (sop.packets.briefing); `localized` returns a copy whose
 labels are in the packet's language: titles, units, periods, empty messages, notes, column
 labels, KPI labels, chart titles and legends, and the fixed words that appear as table values
 (Total, severities, statuses...). Names from the data (customers, products, regions...) are
@@ -22,7 +22,7 @@ from functools import lru_cache
 
 from reports.catalog_zh import EXACT as ZH_EXACT
 from reports.catalog_zh import TEMPLATES as ZH_TEMPLATES
-from sop.briefing import DEPARTMENT_TITLES
+from sop.packets.briefing import DEPARTMENT_TITLES
 
 LOCALES = ("en", "zh")
 DEPARTMENT_NAMES = {

@@ -1,7 +1,7 @@
 """Render a department's briefing packet: the HTML e-mail, its plain-text twin, the archived
 page and the chart images.
 
-The context comes from `sop.briefing.packet_context`; templates live next to this module
+The context comes from `sop.packets.briefing.packet_context`; templates live next to this module
 (reports/templates: base.html/base.txt, _macros.html, one .html and one .txt per
 department), the CSS in reports/static. HTML is autoescaped. The e-mail HTML has its CSS
 inlined by css_inline (media queries stay in a <style> for phones) and shows the charts by
@@ -30,7 +30,7 @@ from reports.formats import (
     width,
 )
 from reports.i18n import Locale, localized
-from sop.briefing import DEPARTMENT_TITLES
+from sop.packets.briefing import DEPARTMENT_TITLES
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"

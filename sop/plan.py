@@ -34,9 +34,9 @@ class Plan:
     - balance: projected finished-goods balance by sku x warehouse x month (units).
     - alerts: the alerts raised or still open after this period's rules.
     - material_balance: requirements (forecast x BOM) against material stock and open
-      purchase orders by material x month (sop/materials.py).
+      purchase orders by material x month (sop/planning/materials.py).
     - accuracy: WAPE, bias, MASE and value added over seasonal naive of earlier stored
-      forecast runs at lags 1, 3, 6, by level (sop/accuracy.py).
+      forecast runs at lags 1, 3, 6, by level (sop/forecast/accuracy.py).
     - customer_forecast: the sku x region forecast allocated to customers (key accounts
       forecast directly); promotion_plan: the budget year's planned promotions.
     """

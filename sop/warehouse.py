@@ -153,7 +153,7 @@ alert_pushes = sa.Table(
     sa.Column("pushed_at", sa.DateTime, nullable=False),
 )
 
-coordination_items = sa.Table(  # the cross-department work forms (sop/items.py)
+coordination_items = sa.Table(  # the cross-department work forms (sop/items/model.py)
     "sop_items", metadata,
     sa.Column("item_id", sa.String(32), primary_key=True),  # CI-<period>-<nnn>
     sa.Column("period", sa.String(7), nullable=False, index=True),  # period raised

@@ -9,7 +9,7 @@ import pandas as pd
 from prefect import get_run_logger, task
 from prefect.events import emit_event
 
-from sop.alert_push import (
+from sop.alerts.push import (
     Push,
     PushError,
     alert_digest,
@@ -17,10 +17,10 @@ from sop.alert_push import (
     post_webhook,
     webhook_payload,
 )
-from sop.archive import outbox_dir
 from sop.config import Config
-from sop.delivery import DeliveryError, send_smtp, write_eml
-from sop.plan_store import done_pushes, record_pushes
+from sop.packets.archive import outbox_dir
+from sop.packets.delivery import DeliveryError, send_smtp, write_eml
+from sop.planning.store import done_pushes, record_pushes
 from tasks.common import engine_for, retry_transient, run_scoped
 
 

@@ -6,11 +6,11 @@ import pandas as pd
 from prefect import get_run_logger, task
 from prefect.artifacts import create_table_artifact
 
-from sop.budget import budget_by_month, next_budget_version, promotion_plan
-from sop.budget_store import store_budget_version, stored_versions
 from sop.config import Config
 from sop.periods import parse_period
-from sop.planning import demand_history
+from sop.planning.budget import budget_by_month, next_budget_version, promotion_plan
+from sop.planning.budget_store import store_budget_version, stored_versions
+from sop.planning.build import demand_history
 from tasks.common import engine_for, retry_transient, run_scoped
 
 

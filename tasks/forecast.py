@@ -22,7 +22,7 @@ from prefect.futures import PrefectFuture
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from sop.config import Config, RunnerConfig
-from sop.hierarchy import (
+from sop.forecast.hierarchy import (
     BaseForecasts,
     ReconciledForecast,
     base_forecasts,
@@ -30,7 +30,7 @@ from sop.hierarchy import (
     reconciled_from_base,
     series_chunks,
 )
-from sop.planning import demand_history
+from sop.planning.build import demand_history
 from tasks.common import retry_transient, run_scoped
 
 

@@ -8,10 +8,10 @@ import os
 from prefect import get_run_logger
 from prefect.exceptions import MissingContextError
 
-from sop.archive import outbox_dir
 from sop.config import ConfigError, load_config
-from sop.delivery import DeliveryError, send_smtp, write_eml
 from sop.ops import failure_message
+from sop.packets.archive import outbox_dir
+from sop.packets.delivery import DeliveryError, send_smtp, write_eml
 
 
 def notify_operators(flow, flow_run, state) -> None:

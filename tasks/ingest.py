@@ -12,9 +12,9 @@ from prefect import get_run_logger, task
 
 from sop.config import Config, load_config
 from sop.contracts import DATASETS
+from sop.ingest.sources import read_all
+from sop.ingest.staging import as_of, staged
 from sop.periods import last_complete_period, parse_period
-from sop.sources import read_all
-from sop.staging import as_of, staged
 from tasks.common import retry_transient, run_scoped
 
 

@@ -1,4 +1,4 @@
-"""Reminders for coordination items, sent once each (see sop/item_reminders.py)."""
+"""Reminders for coordination items, sent once each (see sop/items/reminders.py)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from datetime import date
 
 from prefect import get_run_logger, task
 
-from sop.archive import outbox_dir
 from sop.config import Config
-from sop.item_reminders import deliver_reminders
+from sop.items.reminders import deliver_reminders
+from sop.packets.archive import outbox_dir
 from tasks.common import engine_for, retry_transient, run_scoped
 
 

@@ -12,11 +12,11 @@ from prefect.runtime import flow_run
 
 from reports.packet import build_packet, packet_markdown
 from reports.render import RenderedPacket
-from sop.archive import archive_packet, outbox_dir, packet_dir, packets_root
-from sop.briefing import packet_context
 from sop.config import DEPARTMENTS, Config
-from sop.delivery import DeliveryError, DeliveryResult, deliver_packets, packet_message
-from sop.item_store import stored_items
+from sop.items.store import stored_items
+from sop.packets.archive import archive_packet, outbox_dir, packet_dir, packets_root
+from sop.packets.briefing import packet_context
+from sop.packets.delivery import DeliveryError, DeliveryResult, deliver_packets, packet_message
 from sop.plan import Plan
 from tasks.common import engine_for, retry_transient, run_scoped
 

@@ -9,18 +9,18 @@ import pandas as pd
 from prefect import get_run_logger, task
 from prefect.artifacts import create_table_artifact
 
-from sop.alerts import alert_states
+from sop.alerts.lifecycle import alert_states
 from sop.config import Config
-from sop.hierarchy import ReconciledForecast
+from sop.forecast.hierarchy import ReconciledForecast
 from sop.plan import Plan
-from sop.plan_store import (
+from sop.planning.build import History, demand_history, plan_from_forecast, supply_view
+from sop.planning.store import (
     latest_forecast_run,
     store_alert_states,
     store_plan,
     stored_alerts,
     stored_history,
 )
-from sop.planning import History, demand_history, plan_from_forecast, supply_view
 from tasks.common import engine_for, retry_transient, run_scoped
 
 

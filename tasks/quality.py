@@ -10,9 +10,9 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 
 from sop.config import Config
-from sop.quality import QualityGate, QualityGateError, quality_findings, quality_gate
-from sop.quality_report import quality_markdown, quality_summary
-from sop.quality_store import previous_row_counts, store_check_results, store_quarantine
+from sop.quality.gate import QualityGate, QualityGateError, quality_findings, quality_gate
+from sop.quality.report import quality_markdown, quality_summary
+from sop.quality.store import previous_row_counts, store_check_results, store_quarantine
 from tasks.common import engine_for, run_scoped
 
 

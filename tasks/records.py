@@ -10,7 +10,7 @@ from prefect import task
 
 from sop import __version__
 from sop.config import Config
-from sop.plan_store import record_run
+from sop.planning.store import record_run
 from sop.runs import snapshot_hash, snapshot_summary
 from sop.warehouse import now_utc
 from tasks.common import engine_for, run_scoped

@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from flows.monthly import monthly_cycle
-from sop.quality import QualityGateError
+from sop.quality.gate import QualityGateError
 from sop.warehouse import runs, warehouse_engine
 from tests.flows.conftest import END, write_config
 

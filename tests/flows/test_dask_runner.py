@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from prefect import flow
 
-from sop.hierarchy import ReconciledForecast
+from sop.forecast.hierarchy import ReconciledForecast
 from tasks.forecast import (
     demand_for_period,
     forecast_chunks,

@@ -12,8 +12,8 @@ from prefect import flow
 
 from cli.main import main
 from sop.config import DEPARTMENTS, load_config
-from sop.item_store import add_item, change_item, stored_history
-from sop.items import draft_item
+from sop.items.model import draft_item
+from sop.items.store import add_item, change_item, stored_history
 from sop.warehouse import alerts, upsert_rows, warehouse_engine
 from tasks.items import send_item_reminders
 from tests.flows.conftest import write_config

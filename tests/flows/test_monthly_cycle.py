@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flows.monthly import monthly_cycle
 from sop.config import DEPARTMENTS
 from sop.demo import PLANTED_CATEGORY
-from sop.quality import QualityGateError
+from sop.quality.gate import QualityGateError
 from tests.flows.conftest import END, write_config
 
 

@@ -11,7 +11,7 @@ from prefect.artifacts import Artifact
 
 from cli.main import main
 from flows.ingest import ingest_validate
-from sop.quality import QualityGateError
+from sop.quality.gate import QualityGateError
 from tests.flows.conftest import END, write_config
 from tests.flows.test_bad_input import broken_erp, first_row
 

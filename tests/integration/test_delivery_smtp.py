@@ -19,7 +19,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from reports import RenderedPacket
 from sop.config import SmtpConfig
-from sop.delivery import (
+from sop.packets.delivery import (
     DeliveryError,
     deliver_packets,
     message_id,
@@ -340,7 +340,7 @@ def full_packets():
     """The sales packet of the unit fixture in English and in Chinese, with its charts,
     PDF and workbook."""
     from reports.packet import build_packet
-    from tests.unit.test_briefing import ctx
+    from tests.unit.packets.test_briefing import ctx
 
     return {locale: build_packet("sales", ctx("sales"), locale=locale) for locale in ("en", "zh")}
 

@@ -8,10 +8,10 @@ from datetime import date, datetime
 import pytest
 
 from sop.config import DEPARTMENTS, SmtpConfig
-from sop.delivery import DeliveryError
-from sop.item_reminders import deliver_reminders
-from sop.item_store import add_item, change_item, sent_reminders
-from sop.items import draft_item
+from sop.items.model import draft_item
+from sop.items.reminders import deliver_reminders
+from sop.items.store import add_item, change_item, sent_reminders
+from sop.packets.delivery import DeliveryError
 from sop.warehouse import warehouse_engine
 from tests.integration.test_delivery_smtp import Recorder, start
 

@@ -10,7 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from sop.config import DEPARTMENTS
-from sop.item_store import (
+from sop.items.model import ItemError, draft_item, items_for_department
+from sop.items.store import (
     add_item,
     change_item,
     normalized_id,
@@ -21,7 +22,6 @@ from sop.item_store import (
     stored_item,
     stored_items,
 )
-from sop.items import ItemError, draft_item, items_for_department
 from sop.warehouse import alerts, upsert_rows, warehouse_engine
 
 pytestmark = pytest.mark.integration

@@ -23,9 +23,9 @@ import pytest
 from reports.formats import formatted
 from reports.i18n import Locale, localized
 from reports.packet import build_packet
-from sop.archive import archive_packet
 from sop.config import DEPARTMENTS, config_from_mapping
-from sop.delivery import packet_message
+from sop.packets.archive import archive_packet
+from sop.packets.delivery import packet_message
 from tests.integration.chromium import start_chromium
 
 pytestmark = pytest.mark.integration
@@ -52,12 +52,12 @@ class Demo:
 
 @pytest.fixture(scope="session")
 def demo_packets(tmp_path_factory) -> Demo:
-    from sop.briefing import packet_context
     from sop.contracts import DATASETS
     from sop.demo import generate_erp
-    from sop.planning import History, plan_for_period
-    from sop.sources import read_all
-    from sop.staging import as_of, staged
+    from sop.ingest.sources import read_all
+    from sop.ingest.staging import as_of, staged
+    from sop.packets.briefing import packet_context
+    from sop.planning.build import History, plan_for_period
 
     folder = tmp_path_factory.mktemp("demo_packets")
     url = f"sqlite:///{folder / 'erp.sqlite'}"

@@ -1,0 +1,1 @@
+"""Alerts: the rules by domain, their life cycle, and pushing each once."""

@@ -1,0 +1,151 @@
+"""Pushing alerts once: what to push, the webhook and e-mail bodies, and the HTTP post.
+
+A push is keyed by (alert key, occurrence, event, channel), where the occurrence is the
+alert's first_seen period and the event is `raised`, `escalated:<severity>` or `resolved`.
+A new alert is raised once; a severity rise is pushed once per level; a resolution is
+announced once; an unchanged open alert is never pushed again. Channels: `email` (one
+digest per head per run), `webhook` (one POST per push), `prefect` (an event, emitted by
+the task layer).
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+import pandas as pd
+
+from sop.alerts.lifecycle import SEVERITY_RANK
+
+PUSH_COLUMNS = ("push_key", "alert_key", "occurrence", "event", "channel", "severity")
+
+
+class PushError(RuntimeError):
+    def __init__(self, message: str, transient: bool):
+        super().__init__(message)
+        self.transient = transient
+
+
+@dataclass(frozen=True)
+class Push:
+    push_key: str
+    alert_key: str
+    occurrence: str
+    event: str
+    channel: str
+    severity: str
+    alert: dict
+
+    def as_row(self) -> dict:
+        return {k: getattr(self, k) for k in PUSH_COLUMNS}
+
+
+def _event_for(alert: dict, done: pd.DataFrame) -> str | None:
+    mine = done[(done["alert_key"] == alert["alert_key"])
+                & (done["occurrence"] == alert["first_seen"])]
+    if alert["state"] == "resolved":
+        if mine.empty or (mine["event"] == "resolved").any():
+            return None  # never raised (nothing to announce) or already announced
+        return "resolved"
+    if mine.empty:
+        return "raised"
+    top = max(SEVERITY_RANK.get(s, 0) for s in mine["severity"])
+    if SEVERITY_RANK.get(alert["severity"], 0) > top:
+        return f"escalated:{alert['severity']}"
+    return None
+
+
+def pending_pushes(alerts: pd.DataFrame, done: pd.DataFrame, channels: tuple[str, ...],
+                   heads: dict[str, list[str]] | None = None) -> list[Push]:
+    """The pushes owed on each channel for the current alert states.
+
+    `done` holds earlier pushes (PUSH_COLUMNS). The event is decided per alert across all
+    channels, then owed on each channel that has not had it yet (so a channel that failed
+    catches up on the next run). With `heads` (department -> addresses), each head of an
+    owning department is a channel of its own, `email:<address>`.
+    """
+    done = done if len(done) else pd.DataFrame(columns=list(PUSH_COLUMNS))
+    out = []
+    for alert in alerts.to_dict("records"):
+        mine = done[(done["alert_key"] == alert["alert_key"])
+                    & (done["occurrence"] == alert["first_seen"])]
+        events = set(mine["event"])
+        event = _event_for(alert, done)
+        targets = [event] if event else []
+        # events already pushed on some channel but not yet on another
+        targets += sorted(e for e in events if e not in targets)
+        mail = tuple(f"email:{a}" for a in recipients_for(alert["owners"], heads)) if heads else ()
+        for ev in targets:
+            for channel in channels + mail:
+                key = f"{alert['alert_key']}|{alert['first_seen']}|{ev}|{channel}"
+                if key in set(mine["push_key"]):
+                    continue
+                out.append(Push(key, alert["alert_key"], alert["first_seen"], ev, channel,
+                                alert["severity"], alert))
+    return out
+
+
+def push_text(push: Push) -> str:
+    """One line for chat tools (Slack and Teams both read a top-level `text`)."""
+    a = push.alert
+    verb = {"raised": "New", "resolved": "Resolved"}.get(push.event.split(":")[0], "Escalated")
+    return (f"[S&OP] {verb} {a['severity']} alert {a['alert_key']}: {a['message']} "
+            f"(cause: {a['cause']}; owners: {a['owners']}; since {a['first_seen']})")
+
+
+def webhook_payload(push: Push) -> dict:
+    a = push.alert
+    figures = json.loads(a["figures"]) if isinstance(a.get("figures"), str) else a.get("figures")
+    return {
+        "text": push_text(push),
+        "event": push.event,
+        "alert": {k: a.get(k) for k in ("alert_key", "rule", "entity", "severity", "state",
+                                        "message", "cause", "owners", "first_seen",
+                                        "last_seen")} | {"figures": figures},
+    }
+
+
+def post_webhook(url: str, payload: dict, timeout: float = 10.0) -> None:
+    """POST JSON; 5xx and connection problems are transient, other non-2xx permanent."""
+    body = json.dumps(payload, default=str).encode()
+    req = urllib.request.Request(url, data=body, method="POST",
+                                 headers={"Content-Type": "application/json",
+                                          "Idempotency-Key": payload.get("push_key", "")})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - configured URL
+            resp.read()
+    except urllib.error.HTTPError as e:
+        raise PushError(f"webhook {url} answered {e.code} {e.reason}", e.code >= 500) from None
+    except (urllib.error.URLError, OSError) as e:
+        reason = getattr(e, "reason", e)
+        raise PushError(f"webhook {url} unreachable: {reason}", True) from None
+
+
+def alert_digest(pushes: list[Push], sender: str, recipient: str, period: str) -> EmailMessage:
+    """One e-mail listing the alert pushes owed to one department head."""
+    msg = EmailMessage()
+    n = len(pushes)
+    msg["Subject"] = f"[S&OP {period}] {n} alert{'s' if n != 1 else ''} for you"
+    msg["From"], msg["To"] = sender, recipient
+    msg["Date"] = formatdate(localtime=False)
+    msg["Message-ID"] = make_msgid(domain="sop.local")
+    lines = [f"S&OP alerts ({period})", ""]
+    for p in sorted(pushes, key=lambda p: -SEVERITY_RANK.get(p.severity, 0)):
+        lines.append(f"- {push_text(p)}")
+    lines += ["", "You receive each alert once when it is raised, again only if its severity "
+              "rises, and once when it is resolved."]
+    msg.set_content("\n".join(lines))
+    return msg
+
+
+def recipients_for(owners: str, heads: dict[str, list[str]]) -> list[str]:
+    out: list[str] = []
+    for dept in (o.strip() for o in str(owners).split(",")):
+        for addr in heads.get(dept, []):
+            if addr not in out:
+                out.append(addr)
+    return out

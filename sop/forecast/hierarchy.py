@@ -1,0 +1,199 @@
+"""The hierarchical forecast: every level forecast and reconciled.
+
+Levels are those of `sop.forecast.demand` (total, category, region, category_region, sku_region);
+the deepest level present in the series frame is the bottom, every other series is the sum
+of the bottom series that share its keys (so the structure is grouped, not a tree).
+
+Reconciliation (`sop.forecast.reconcile`): hierarchicalforecast's MinTrace on the in-sample one-step
+residuals after each series' first season (the models' warm-up): `mint_shrink` on small
+hierarchies, the sparse `wls_var` on large ones, falling back to BottomUp when it fails or
+returns non-finite values. Bottom series forecast as Zero (dead) are taken out of the
+reconciliation: they stay 0 and add 0 to their parents. After reconciling, negative bottom
+values are set to 0 and every parent is re-added from its bottoms, so the result stays
+coherent: children sum to parents.
+
+`reconciled_forecast` = `base_forecasts` of all series + `reconciled_from_base`. The base
+forecasts (the expensive part) may be computed in chunks of whole series (`series_chunks`),
+anywhere: no series' numbers depend on the others in its chunk, as the common end month and
+the borrowed seasonal profiles (`borrowed_profiles`) are computed once and passed in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sop.forecast import models as fm
+from sop.forecast.demand import LEVELS
+from sop.forecast.reconcile import (
+    coherent_values,
+    live_part,
+    reconciled_values,
+    summed_up,
+    summing_matrix,
+)
+from sop.forecast.series import flag_notes, forecasts_and_fitted, history_flags
+from sop.plan import FORECAST_COLUMNS
+
+ATTRS = ["level", "region", "category", "sku"]
+
+
+@dataclass(frozen=True)
+class ReconciledForecast:
+    forecast: pd.DataFrame  # FORECAST_COLUMNS + snaive, every level, coherent
+    method: str  # "MinTrace(mint_shrink)", "MinTraceSparse(wls_var)", "BottomUp", ... or
+    # "none" (a single level): see sop.forecast.reconcile
+    flags: pd.DataFrame  # history_flags of every series
+    notes: tuple[str, ...]  # data-quality and reconciliation notes for the packets
+
+
+def _settled(fitted: pd.DataFrame, season_length: int) -> pd.DataFrame:
+    """In-sample fitted values without each series' first season when it has over two: the
+    models' warm-up (Theta's decomposition, ARIMA's differencing) is not their error."""
+    g = fitted.groupby("unique_id")
+    keep = (g.cumcount() >= season_length) | (g["ds"].transform("size") <= 2 * season_length)
+    return fitted[keep]
+
+
+def _prices(series: pd.DataFrame) -> pd.Series:
+    """Per series: revenue per unit over the last 3 months, else over all history, else 0."""
+    if "revenue" not in series.columns:
+        return pd.Series(0.0, index=series["unique_id"].unique())
+    recent = series[series["ds"] > series["ds"].max() - pd.DateOffset(months=3)]
+    per = lambda f: f.groupby("unique_id")["revenue"].sum() / \
+        f.groupby("unique_id")["y"].sum().replace(0, np.nan)  # noqa: E731
+    return per(recent).reindex(series["unique_id"].unique()).fillna(per(series)).fillna(0.0)
+
+
+@dataclass(frozen=True)
+class BaseForecasts:
+    """`base_forecasts` of some series, before reconciliation (see `forecasts_and_fitted`)."""
+
+    forecast: pd.DataFrame  # unique_id, ds, forecast, lo_*, hi_*, model, snaive
+    fitted: pd.DataFrame  # in-sample one-step fitted values: unique_id, ds, y, fitted
+    classes: pd.DataFrame  # demand_classes: one row per series, with the chosen model
+
+
+def series_chunks(series: pd.DataFrame, n: int) -> list[pd.DataFrame]:
+    """`series` split into at most `n` frames of whole series (never an empty one): the
+    series, ordered by level (top first) and unique_id, are dealt round-robin, so every chunk
+    gets a share of each level. Rows keep their order within a chunk."""
+    ids = series.drop_duplicates("unique_id")[["level", "unique_id"]]
+    ids = ids.sort_values(["level", "unique_id"], key=_level_order)["unique_id"].to_numpy()
+    n = max(1, min(int(n), len(ids)))
+    return [series[series["unique_id"].isin(ids[i::n])] for i in range(n)]
+
+
+def _history(series: pd.DataFrame) -> pd.DataFrame:
+    return series[["unique_id", "ds", "y"]].assign(group=series["category"])
+
+
+def borrowed_profiles(series: pd.DataFrame, season_length: int = 12) -> pd.DataFrame:
+    """The seasonal profiles (group, season, index) that short series borrow: per category
+    and pooled, from the bottom-level series with `fm.SHORT_MONTHS` months or more. Computed
+    once over the whole hierarchy and handed to every chunk's `base_forecasts`."""
+    present = set(series["level"])
+    bottom_level = [lv for lv in LEVELS if lv in present][-1]
+    bottoms = _history(series[series["level"] == bottom_level])
+    months = bottoms.groupby("unique_id")["ds"].transform("nunique")
+    return fm.seasonal_profiles(bottoms[months >= fm.SHORT_MONTHS], season_length)
+
+
+def base_forecasts(series_chunk: pd.DataFrame, h: int, end, profiles: pd.DataFrame,
+                   season_length: int = 12, level: tuple[int, ...] = (80, 95), n_jobs: int = 1,
+                   combination: tuple[str, ...] = fm.SMOOTH_MODELS) -> BaseForecasts:
+    """Base forecasts (the expensive part) of some series of a `hierarchy_series` frame.
+
+    Every series is forecast from its own history alone: the batch's common end month and
+    the borrowed seasonal profiles are passed in (`end` = the hierarchy's last month,
+    `profiles` = `borrowed_profiles`), so any split of the series into chunks gives the
+    same numbers as one call on all of them.
+    """
+    fc, fitted, classes = forecasts_and_fitted(_history(series_chunk), h, season_length, level,
+                                               n_jobs, profiles, end=end,
+                                               combination=combination)
+    return BaseForecasts(fc, fitted, classes)
+
+
+def _joined(frames: list[pd.DataFrame], floats: list[str]) -> pd.DataFrame:
+    """Chunks' frames as one, in one order (unique_id, ds) whatever the split."""
+    frames = [f for f in frames if len(f)] or frames[:1]
+    out = pd.concat(frames, ignore_index=True).sort_values(["unique_id", "ds"],
+                                                            ignore_index=True)
+    return out.astype(dict.fromkeys(floats, "float64"))
+
+
+def reconciled_forecast(series: pd.DataFrame, h: int, season_length: int = 12,
+                        level: tuple[int, ...] = (80, 95), n_jobs: int = 1,
+                        method: str = "auto",
+                        combination: tuple[str, ...] = fm.SMOOTH_MODELS) -> ReconciledForecast:
+    """Forecast every series of a `hierarchy_series` frame (level, unique_id, region,
+    category, sku, ds, y[, revenue]) `h` months ahead and reconcile them: `base_forecasts`
+    of all the series at once, then `reconciled_from_base`."""
+    base = base_forecasts(series, h, series["ds"].max(), borrowed_profiles(series, season_length),
+                          season_length, level, n_jobs, combination)
+    return reconciled_from_base(series, [base], season_length, level, method)
+
+
+def reconciled_from_base(series: pd.DataFrame, bases: list[BaseForecasts],
+                         season_length: int = 12, level: tuple[int, ...] = (80, 95),
+                         method: str = "auto") -> ReconciledForecast:
+    """The reconciled forecast of every series of `series` from their base forecasts,
+    computed in one or several chunks (`bases`, together covering each series once).
+
+    The forecast frame has FORECAST_COLUMNS plus snaive. `model` is the base model chosen
+    for the series; revenue = bottom forecast x the bottom series' recent price (revenue /
+    units over its last 3 months), added up the hierarchy like the units. Short series
+    borrow their category's seasonal profile (the pooled one where there is no category).
+    """
+    level = tuple(sorted(int(lv) for lv in level))
+    num = ["forecast"] + [f"{s}_{lv}" for lv in level for s in ("lo", "hi")]
+    base = _joined([b.forecast for b in bases], [*num, "snaive"])
+    fitted = _joined([b.fitted for b in bases], ["y", "fitted"])
+    classes = pd.concat([b.classes for b in bases], ignore_index=True)
+    attrs = series.drop_duplicates("unique_id")[["unique_id", *ATTRS]]
+    if base.duplicated(["unique_id", "ds"]).any() or \
+            set(base["unique_id"]) != set(attrs["unique_id"]):
+        raise ValueError(f"base forecasts cover {base['unique_id'].nunique()} series of the "
+                         f"{len(attrs)} in the hierarchy, not each exactly once")
+    flags = history_flags(_history(series), season_length=season_length)
+    bottom_level = [lv for lv in LEVELS if lv in set(attrs["level"])][-1]
+    model = classes.set_index("unique_id")["model"]
+    s, tags = summing_matrix(attrs)
+    s_live = live_part(s, np.array([model.get(c) != fm.ZERO for c in s.col_labels]))
+    live = s_live.row_labels
+    notes = list(flag_notes(flags))
+    method_used = "none"
+    if len(live) == 0:
+        rec = base[["unique_id", "ds"]].assign(**{c: 0.0 for c in num})
+    elif len(tags) == 1:
+        rec = base[["unique_id", "ds", *num]]
+    else:
+        live_tags = {k: v[np.isin(v, live)] for k, v in tags.items()}
+        live_tags = {k: v for k, v in live_tags.items() if len(v)}
+        rec, method_used, why, moved = reconciled_values(
+            base[base["unique_id"].isin(live)],
+            _settled(fitted[fitted["unique_id"].isin(live)], season_length),
+            s_live, live_tags, level, method)
+        notes.append(f"{why}forecasts reconciled with {method_used} over "
+                     f"{len(live)} series ({len(s_live.col_labels)} at the {bottom_level} "
+                     "level)" + ("; each interval is its base interval moved with the point"
+                                 if moved else ""))
+    out = coherent_values(base, rec, s, num)
+    out = out.merge(base[["unique_id", "ds", "snaive"]], on=["unique_id", "ds"])
+    price = _prices(series)
+    bottom_rev = out[out["unique_id"].isin(s.col_labels)].assign(
+        revenue=lambda f: f["forecast"] * f["unique_id"].map(price).fillna(0.0))
+    rev = summed_up(bottom_rev, s, "revenue")
+    out = out.merge(rev, on=["unique_id", "ds"], how="left").fillna({"revenue": 0.0})
+    out["model"] = out["unique_id"].map(model)
+    out = out.merge(attrs, on="unique_id")
+    out = out.sort_values(["level", "unique_id", "ds"], key=_level_order, ignore_index=True)
+    return ReconciledForecast(out[[*FORECAST_COLUMNS, "snaive"]], method_used, flags,
+                              tuple(notes))
+
+
+def _level_order(col: pd.Series) -> pd.Series:
+    return col.map({lv: i for i, lv in enumerate(LEVELS)}) if col.name == "level" else col

@@ -1,0 +1,1 @@
+"""Coordination items: the model, the store, reminders, and drafting one from an alert."""

@@ -1,0 +1,102 @@
+"""Order book and receivables as they stood at the end of the reported period.
+
+Statuses are current (the ERP does not keep their history), so "open at period end" is
+rebuilt from quantities: a line is open when it is not cancelled and part of it was not
+shipped by the period end. A line whose status says it is done (shipped, closed...) counts
+as open only when its order has shipments after the period end, i.e. it was still being
+shipped then; otherwise it was closed without (recorded) shipments and is not owed.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from sop.packets.briefing.common import dataset
+
+CANCELLED = frozenset({"cancelled", "canceled", "rejected", "void"})
+DONE = frozenset({"shipped", "closed", "invoiced", "delivered", "completed", "complete",
+                  "fulfilled"})
+LINE_COLUMNS = ("order_id", "line_no", "order_date", "requested_date", "customer_id", "sku",
+                "status", "qty", "shipped_qty", "open_qty", "unit_price", "open_value")
+
+
+_MEMO: dict[tuple, tuple[tuple, pd.DataFrame]] = {}
+_MEMO_SIZE = 16
+_MEMO_LOCK = threading.Lock()
+
+
+def _memo(name: str, frames: tuple[pd.DataFrame, ...], end: pd.Timestamp, make) -> pd.DataFrame:
+    """`make()`, remembered for the same input frames (by identity) and `end`: a packet asks
+    for the order book at the same dates many times. Returns a copy; inputs are never
+    mutated, so a frame object stands for its content."""
+    key = (name, *(id(f) for f in frames), pd.Timestamp(end))
+    with _MEMO_LOCK:
+        hit = _MEMO.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], frames, strict=True)):
+        return hit[1].copy()
+    out = make()
+    with _MEMO_LOCK:
+        while len(_MEMO) >= _MEMO_SIZE:
+            _MEMO.pop(next(iter(_MEMO)))
+        _MEMO[key] = (frames, out)
+    return out.copy()
+
+
+def _status(series: pd.Series) -> pd.Series:
+    lower = {v: str(v).strip().lower() for v in series.dropna().unique()}
+    return series.map(lower).fillna("").astype(object)
+
+
+def open_order_lines(data: Mapping[str, pd.DataFrame], end: pd.Timestamp) -> pd.DataFrame:
+    """Sales order lines open at `end` (exclusive), with open qty (units) and open value
+    (open qty x unit price)."""
+    frames = (dataset(data, "sales_orders"), dataset(data, "shipments"))
+    return _memo("open", frames, end, lambda: _open_order_lines(*frames, end))
+
+
+def _open_order_lines(so: pd.DataFrame, sh: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
+    so = so[pd.to_datetime(so["order_date"]) < end]
+    so = so[~_status(so["status"]).isin(CANCELLED)]
+    if so.empty:
+        return pd.DataFrame(columns=list(LINE_COLUMNS))
+    ship_date = pd.to_datetime(sh["ship_date"])
+    shipped = (sh[ship_date < end].groupby(["order_id", "sku"], as_index=False)["qty"].sum()
+               .rename(columns={"qty": "shipped_total"}))
+    later = set(sh.loc[ship_date >= end, "order_id"])
+    lines = so.sort_values(["order_id", "line_no"]).merge(shipped, on=["order_id", "sku"],
+                                                          how="left")
+    lines["shipped_total"] = lines["shipped_total"].fillna(0.0)
+    qty = lines["qty"].fillna(0.0)
+    before = lines.groupby(["order_id", "sku"])["qty"].cumsum().fillna(0.0) - qty
+    lines["shipped_qty"] = np.minimum((lines["shipped_total"] - before).clip(lower=0), qty)
+    lines["open_qty"] = (qty - lines["shipped_qty"]).clip(lower=0)
+    done = _status(lines["status"]).isin(DONE) & ~lines["order_id"].isin(later)
+    lines = lines[(lines["open_qty"] > 0) & ~done].copy()
+    lines["open_value"] = lines["open_qty"] * lines["unit_price"]
+    return lines[list(LINE_COLUMNS)].reset_index(drop=True)
+
+
+def invoice_balances(data: Mapping[str, pd.DataFrame], end: pd.Timestamp) -> pd.DataFrame:
+    """Invoices issued before `end` with the balance unpaid at `end` and days overdue then.
+
+    A payment counts when it has no date or was made before `end`. `days_overdue` is the
+    number of days past the due date on the period's last day (0 when not due yet or paid).
+    """
+    frames = (dataset(data, "invoices"),)
+    return _memo("invoices", frames, end, lambda: _invoice_balances(frames[0], end))
+
+
+def _invoice_balances(inv: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
+    inv = inv[pd.to_datetime(inv["invoice_date"]) < end].copy()
+    paid_date = pd.to_datetime(inv["paid_date"])
+    counted = inv["paid_amount"].fillna(0.0).where(paid_date.isna() | (paid_date < end), 0.0)
+    inv["balance"] = (inv["amount"].fillna(0.0) - counted).clip(lower=0)
+    as_of = end - pd.Timedelta(days=1)
+    late = (as_of - pd.to_datetime(inv["due_date"])).dt.days
+    inv["days_overdue"] = late.where((inv["balance"] > 0) & (late > 0), 0).fillna(0).astype(int)
+    inv["status"] = _status(inv["status"])
+    return inv.reset_index(drop=True)

@@ -1,0 +1,145 @@
+"""Procurement: material prices and trend, lead-time changes, supplier changes and material
+requirements against stock and open purchase orders. Purchase prices and supplier terms
+live here only (and in the management packet).
+
+The figures come from the canonical functions in sop.planning.procurement and sop.planning.materials (the same
+ones the alert rules use); this module only picks the packet's window and columns."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+
+from sop.packets.briefing.common import CURRENCY, Col, Window, dataset, kpi, table
+from sop.packets.briefing.supply import HORIZON_MONTHS
+from sop.plan import Plan
+from sop.planning import materials as mat
+from sop.planning import procurement as proc
+
+RECENT_MONTHS = 3
+TRAILING_MONTHS = 12
+
+
+def price_trend(data: Mapping[str, pd.DataFrame], w: Window) -> pd.DataFrame:
+    """Per material: quantity-weighted average PO unit price for lines ordered in the last
+    3 months vs the 3 months before (prior_price), change (%), and last-3-month ordered
+    quantity. Largest increase first."""
+    out = proc.price_trend(dataset(data, "purchase_orders"), dataset(data, "materials"),
+                           w.period, RECENT_MONTHS)
+    return out.rename(columns={"earlier_price": "prior_price", "change_pct": "change"})
+
+
+def lead_time_changes(data: Mapping[str, pd.DataFrame], w: Window) -> pd.DataFrame:
+    """Per supplier: contract lead time vs the median order-to-receipt days of lines received
+    in the last 3 months (recent_days) and in the 12 months before (earlier_days), change
+    (days and %), days over contract, the share of recent lines received after the promised
+    date and on-time-in-full (%) of lines promised in the last 3 months."""
+    po = dataset(data, "purchase_orders")
+    out = proc.lead_time_drift(po, dataset(data, "suppliers"), w.period,
+                               recent_months=RECENT_MONTHS, trailing_months=TRAILING_MONTHS)
+    otif = proc.supplier_performance(po, w.period, RECENT_MONTHS)
+    out = out.merge(otif[["supplier_id", "otif_pct"]], on="supplier_id", how="left")
+    return out.rename(columns={"recent_lag_days": "recent_days", "trailing_lag_days":
+                               "earlier_days", "change_pct": "change",
+                               "vs_contract_days": "vs_contract", "otif_pct": "otif"})
+
+
+def supplier_changes(data: Mapping[str, pd.DataFrame], w: Window) -> pd.DataFrame:
+    """Suppliers that are new (first PO in the last 3 months), not active (status), have had
+    no PO for 6 months after ordering before, are missing from the master, or whose share of a
+    material's orders moved by more than 20 points (last 3 months vs the 3 before)."""
+    out = proc.supplier_changes(dataset(data, "purchase_orders"), dataset(data, "suppliers"),
+                                w.period, RECENT_MONTHS, materials=dataset(data, "materials"))
+    return out.assign(change=out["detail"])[
+        ["supplier_id", "supplier", "change", "first_order", "last_order"]]
+
+
+def material_requirements(data: Mapping[str, pd.DataFrame], plan: Plan,
+                          w: Window) -> pd.DataFrame:
+    """Per material, over the next 3 months (from the month-by-month material balance):
+    requirement (SKU forecast units x BOM quantity per unit), available stock at the period end
+    (on hand - allocated), open PO quantity expected by the horizon end, the projected balance
+    at the horizon end and the status ('short' when any of the months runs below zero).
+    Shortest first."""
+    po, period = dataset(data, "purchase_orders"), w.period
+    lead = proc.material_lead_times(po, dataset(data, "suppliers"), period)
+    reqs = mat.material_requirements(plan.forecast, dataset(data, "bom"), period)
+    bal = mat.material_balance(reqs.frame, dataset(data, "inventory"), po, lead.frame, period,
+                               materials=dataset(data, "materials")).frame
+    bal = bal[bal["ds"] < w.months(HORIZON_MONTHS + 1)].sort_values(["material_id", "ds"])
+    if bal.empty:
+        return pd.DataFrame(columns=["material_id", "material"])
+    g = bal.groupby("material_id")
+    out = pd.DataFrame({"material": g["material"].first(), "unit": g["unit"].first(),
+                        "requirement": g["gross_requirement"].sum(),
+                        "available": g["opening"].first(),
+                        "open_po": g["expected_receipts"].sum(),
+                        "balance": g["projected_on_hand"].last(),
+                        "status": g["shortage"].max().gt(0).map({True: "short",
+                                                                 False: "covered"})})
+    out = out[out["requirement"] > 0].rename_axis("material_id").reset_index()
+    return out.sort_values(["balance", "material_id"]).reset_index(drop=True)
+
+
+def procurement_sections(w: Window, data: Mapping[str, pd.DataFrame], plan: Plan) -> dict:
+    prices = price_trend(data, w)
+    leads = lead_time_changes(data, w)
+    changes = supplier_changes(data, w)
+    reqs = material_requirements(data, plan, w)
+    up = prices[prices["change"].astype(float) > 0] if len(prices) else prices
+    kpis = [
+        kpi("Materials with a price increase", len(up), "count"),
+        kpi("Largest price change", prices["change"].iloc[0] if len(prices) else None, "pct"),
+        kpi("Suppliers with longer lead times",
+            int((leads["change_days"] > 0).sum()) if len(leads) else 0, "count"),
+        kpi("Supplier changes", len(changes), "count"),
+        kpi("Materials short, next 3 months",
+            int((reqs["status"] == "short").sum()) if len(reqs) else 0, "count"),
+    ]
+    three = f"{w.span(-2, 0)} vs {w.span(-5, -3)}"
+    nxt = w.span(1, HORIZON_MONTHS)
+    tables = {
+        "prices": table(
+            prices, [Col("material", "Material"), Col("unit", "Unit"),
+                     Col("recent_price", "Avg price, last 3 m", "price"),
+                     Col("prior_price", "Avg price, prior 3 m", "price"),
+                     Col("change", "Change", "pct"), Col("recent_qty", "Qty ordered, last 3 m",
+                                                          "qty")],
+            title="Raw-material prices and trend",
+            unit=f"PO unit price in {CURRENCY} per material unit, quantity-weighted",
+            period=f"orders placed {three}", empty="No purchase orders in the last 6 months."),
+        "lead_times": table(
+            leads, [Col("supplier", "Supplier"), Col("contract_days", "Contract", "days"),
+                    Col("recent_days", "Actual, last 3 m", "days"),
+                    Col("earlier_days", "Actual, prior 12 m", "days"),
+                    Col("change_days", "Change (days)", "days"), Col("change", "Change", "pct"),
+                    Col("late_share", "Received late", "share"),
+                    Col("otif", "On time in full", "share")],
+            title="Lead-time changes by supplier",
+            unit="days from order to receipt, median of the lines received",
+            period=f"lines received {w.span(-2, 0)} vs {w.span(-14, -3)}",
+            empty="No receipts in the last 15 months.",
+            note="On time in full: lines promised in the last 3 months received by the "
+                 "promised date and in full."),
+        "suppliers": table(
+            changes, [Col("supplier", "Supplier"), Col("change", "Change"),
+                      Col("first_order", "First order", "date"),
+                      Col("last_order", "Last order", "date")],
+            title="Supplier changes", unit="suppliers", period=f"as of end of {w.period}",
+            empty="No new or inactive suppliers."),
+        "requirements": table(
+            reqs, [Col("material", "Material"), Col("unit", "Unit"),
+                   Col("requirement", "Requirement", "qty"), Col("available", "Available", "qty"),
+                   Col("open_po", "Open POs", "qty"), Col("balance", "Balance", "qty"),
+                   Col("status", "Status")],
+            title="Material requirements against stock and open orders",
+            unit="material units", period=nxt,
+            empty="No SKU-level forecast or bill of materials to derive requirements from.",
+            note="Requirement = SKU forecast x BOM, month by month; available = stock on hand "
+                 "less allocated at the period end; open POs = quantity not yet received, "
+                 f"expected by the end of {w.months(HORIZON_MONTHS):%Y-%m} (the promised date, "
+                 "later for a supplier running over its contract lead time; orders without a "
+                 "promised date are not counted); short = below zero in any month."),
+    }
+    return {"kpis": kpis, "tables": tables}

@@ -1,0 +1,1 @@
+"""Planning: the period's plan, budget, finished-goods and material balance, procurement signals, plan rows in the warehouse."""

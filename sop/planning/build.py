@@ -1,0 +1,195 @@
+"""The planning stage: from staged datasets to one period's Plan.
+
+Composition only; the maths lives in demand, forecast, budget, balance and the alert rules.
+`plan_for_period` makes the monthly plan (a new forecast; `plan_from_forecast` when the
+forecast was made elsewhere, e.g. in chunks); `supply_view` re-balances supply
+against a given forecast and applies every alert rule, and is what the daily watch runs
+against the latest stored forecast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from sop.alerts.demand import demand_moved_alerts, forecast_vs_budget_alerts
+from sop.alerts.lifecycle import alert_frame, growth_by_category
+from sop.alerts.stock import divergence_alerts, excess_cover_alerts, stockout_alerts
+from sop.alerts.supply import lead_time_alerts, material_shortage_alerts, price_spike_alerts
+from sop.config import PlanningConfig, Thresholds
+from sop.forecast.accuracy import forecast_accuracy
+from sop.forecast.customers import customer_allocation
+from sop.forecast.demand import hierarchy_series, sales_monthly
+from sop.forecast.hierarchy import ReconciledForecast, reconciled_forecast
+from sop.periods import parse_period
+from sop.plan import BUDGET_COLUMNS, FORECAST_COLUMNS, Plan
+from sop.planning.balance import open_order_demand, projected_balance, service_level_safety_stock
+from sop.planning.budget import BudgetError, budget_by_month, promotion_plan
+from sop.planning.materials import material_balance, material_requirements
+from sop.planning.procurement import lead_time_drift, material_lead_times, price_trend
+
+
+class PlanningError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class History:
+    """Earlier runs' outputs the rules compare against (empty frames on a first run)."""
+
+    budgets: pd.DataFrame = field(default_factory=pd.DataFrame)
+    forecasts: pd.DataFrame = field(default_factory=pd.DataFrame)  # all stored runs
+    previous_balance: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def customer_series(monthly: pd.DataFrame) -> pd.DataFrame:
+    """Actual units per customer and month (level 'customer'), for accuracy by customer."""
+    g = monthly.groupby(["customer_id", "ds"], as_index=False)[["qty", "revenue"]].sum()
+    return pd.DataFrame({"level": "customer", "unique_id": "customer=" + g["customer_id"],
+                         "region": None, "category": None, "sku": None, "ds": g["ds"],
+                         "y": g["qty"], "revenue": g["revenue"]})
+
+
+def customer_level_forecast(allocated: pd.DataFrame) -> pd.DataFrame:
+    """The customer allocation summed per customer and month, in FORECAST_COLUMNS shape."""
+    if allocated.empty:
+        return pd.DataFrame(columns=[*FORECAST_COLUMNS, "snaive"])
+    g = allocated.groupby(["customer_id", "ds"], as_index=False)[["forecast", "revenue"]].sum()
+    return pd.DataFrame({
+        "level": "customer", "unique_id": "customer=" + g["customer_id"], "region": None,
+        "category": None, "sku": None, "ds": g["ds"], "forecast": g["forecast"],
+        "lo_80": np.nan, "hi_80": np.nan, "lo_95": np.nan, "hi_95": np.nan,
+        "model": "allocation", "revenue": g["revenue"], "snaive": np.nan})
+
+
+def accuracy_by_level(stored: pd.DataFrame, series: pd.DataFrame,
+                      customers: pd.DataFrame) -> pd.DataFrame:
+    """Errors of the stored runs against the actuals that arrived since, by level and lag."""
+    if stored.empty:
+        return pd.DataFrame()
+    actuals = pd.concat([series, customers], ignore_index=True)[["unique_id", "ds", "y"]]
+    return forecast_accuracy(stored, actuals, lags=(1, 3, 6), by=("level",))
+
+
+def budget_in_force(stored: pd.DataFrame, monthly: pd.DataFrame, year: int,
+                    planning: PlanningConfig) -> pd.DataFrame:
+    """The approved budget version for `year` if one is stored, else the newest stored
+    version, else a fresh draft from the config's target."""
+    versions = stored[stored["year"] == year] if not stored.empty else stored
+    if not versions.empty:
+        approved = versions[versions["approved"].astype(bool)]
+        pick = approved if not approved.empty else versions
+        vid = sorted(pick["version_id"].unique())[-1]
+        chosen = versions[versions["version_id"] == vid].copy()
+        chosen["ds"] = pd.to_datetime(chosen["ds"])
+        return chosen.drop(columns=["approved"], errors="ignore").reset_index(drop=True)
+    return budget_by_month(monthly, year, planning.budget_growth_pct, planning.budget_amount)
+
+
+def demand_history(data: Mapping[str, pd.DataFrame], period: str,
+                   planning: PlanningConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Monthly actuals within the history window and their hierarchy series."""
+    start = parse_period(period)
+    monthly = sales_monthly(data["sales_orders"], data["products"], data["customers"])
+    history_start = start - pd.DateOffset(months=planning.history_months - 1)
+    monthly = monthly[(monthly["ds"] >= history_start) & (monthly["ds"] <= start)]
+    if monthly.empty or monthly[monthly["ds"] == start].empty:
+        raise PlanningError(f"no sales orders in {period}: nothing to plan from")
+    return monthly, hierarchy_series(monthly, period)
+
+
+@dataclass(frozen=True)
+class SupplyView:
+    balance: pd.DataFrame
+    material_balance: pd.DataFrame
+    alerts: pd.DataFrame
+    notes: tuple[str, ...]
+
+
+def material_view(data: Mapping[str, pd.DataFrame], period: str, forecast: pd.DataFrame,
+                  thresholds: Thresholds) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """Material balance (forecast x BOM against stock and open POs) and procurement alerts."""
+    po, sup, mats = data["purchase_orders"], data["suppliers"], data["materials"]
+    lead = material_lead_times(po, sup, period,
+                               drift_tolerance_pct=thresholds.lead_time_increase_pct)
+    reqs = material_requirements(forecast, data["bom"], period)
+    mbal = material_balance(reqs.frame, data["inventory"], po, lead.frame, period, materials=mats)
+    alerts = pd.concat([
+        material_shortage_alerts(mbal.frame, period, thresholds),
+        lead_time_alerts(lead_time_drift(po, sup, period), period, thresholds),
+        price_spike_alerts(price_trend(po, mats, period), period, thresholds),
+    ], ignore_index=True)
+    return mbal.frame, alerts, [*reqs.notes, *lead.notes, *mbal.notes]
+
+
+def supply_view(data: Mapping[str, pd.DataFrame], period: str, forecast: pd.DataFrame,
+                series: pd.DataFrame, budget: pd.DataFrame, planning: PlanningConfig,
+                thresholds: Thresholds, history: History, stock_asof: str | None = None
+                ) -> SupplyView:
+    """The projected finished-goods and material balances against `forecast`, and every
+    alert rule's rows: the pull from sales back to production and procurement."""
+    safety = None
+    if planning.safety_stock == "service_level":
+        sku_hist = series[series["level"] == "sku_region"]
+        safety = service_level_safety_stock(sku_hist, planning.service_level,
+                                            planning.production_lead_time_weeks / (52 / 12))
+    open_orders = open_order_demand(data["sales_orders"], data["customers"], data["warehouses"],
+                                    stock_asof or period)
+    balance = projected_balance(forecast, data["inventory"], data["production_plan"],
+                                data["maintenance_plan"], data["warehouses"], period,
+                                open_orders=open_orders, shipping_plan=data["shipping_plan"],
+                                safety_stock=safety, stock_asof=stock_asof)
+    growth = growth_by_category(series)
+    sku_category = data["products"].set_index("sku")["category"]
+    prev = history.previous_balance if len(history.previous_balance) else None
+    mbal, material_alerts, notes = material_view(data, period, forecast, thresholds)
+    parts = [
+        stockout_alerts(balance, period, thresholds, growth, sku_category, prev),
+        excess_cover_alerts(balance, period, thresholds),
+        divergence_alerts(balance, growth, data["products"], period, thresholds, prev),
+        forecast_vs_budget_alerts(forecast, budget, period, thresholds),
+        demand_moved_alerts(series, history.forecasts, period, thresholds),
+        material_alerts,
+    ]
+    alerts = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(
+        len(p) for p in parts) else alert_frame([])
+    return SupplyView(balance, mbal, alerts, tuple(notes))
+
+
+def plan_for_period(data: Mapping[str, pd.DataFrame], period: str, planning: PlanningConfig,
+                    thresholds: Thresholds, history: History, n_jobs: int = 1) -> Plan:
+    """Forecast, budget, balance and alerts for `period` from staged, as-of datasets
+    (`n_jobs`: statsforecast worker processes for the base forecasts)."""
+    monthly, series = demand_history(data, period, planning)
+    rec = reconciled_forecast(series, h=planning.horizon_months, n_jobs=n_jobs)
+    return plan_from_forecast(data, period, monthly, series, rec, planning, thresholds, history)
+
+
+def plan_from_forecast(data: Mapping[str, pd.DataFrame], period: str, monthly: pd.DataFrame,
+                       series: pd.DataFrame, rec: ReconciledForecast, planning: PlanningConfig,
+                       thresholds: Thresholds, history: History) -> Plan:
+    """The plan for `period` from its demand history (`demand_history`) and the reconciled
+    forecast of its series (however that was computed): customer split, budget, balance and
+    alerts."""
+    start = parse_period(period)
+    allocated = customer_allocation(rec.forecast, monthly, key_accounts=planning.key_accounts)
+    customers = customer_series(monthly)
+    forecast = pd.concat([rec.forecast, customer_level_forecast(allocated)], ignore_index=True)
+    notes: list[str] = list(rec.notes)
+    try:
+        budget = budget_in_force(history.budgets, monthly, start.year, planning)
+    except BudgetError as e:
+        budget = pd.DataFrame(columns=list(BUDGET_COLUMNS))
+        notes.append(f"no budget for {start.year}: {e}")
+    view = supply_view(data, period, forecast, series, budget, planning, thresholds, history)
+    notes.extend(view.notes)
+    promos = promotion_plan(data["promotions"], monthly, budget) if len(budget) else pd.DataFrame()
+    return Plan(period=period, sales_monthly=monthly, forecast=forecast, budget=budget,
+                balance=view.balance, alerts=view.alerts, notes=tuple(notes),
+                material_balance=view.material_balance,
+                accuracy=accuracy_by_level(history.forecasts, series, customers),
+                customer_forecast=allocated, promotion_plan=promos,
+                reconciliation=rec.method)

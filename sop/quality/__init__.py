@@ -1,0 +1,1 @@
+"""The data-quality gate: GX suites, cross-dataset checks, quarantine, reports, history."""
