@@ -13,10 +13,11 @@ SOP_TIMEZONE ?= UTC
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
 # Debian packages: CJK fonts for the Chinese PDF packets, Chromium for the browser checks,
-# pdftotext for the PDF checks, the sqlite3 shell for the bench's SQLite bulk export.
-SYSDEPS := fonts-noto-cjk chromium chromium-driver poppler-utils sqlite3
+# pdftotext for the PDF checks, the sqlite3 shell for the bench's SQLite bulk export,
+# faketime for running the suite with the clock set to a later month (make test-later-month).
+SYSDEPS := fonts-noto-cjk chromium chromium-driver poppler-utils sqlite3 faketime
 
-.PHONY: demo test lint server stop bench clean sysdeps
+.PHONY: demo test test-later-month lint server stop bench clean sysdeps
 
 sysdeps:  ## install the Debian packages above (as root, through apt-get)
 	@missing=$$(for p in $(SYSDEPS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -39,6 +40,14 @@ demo: $(STAMP)  ## generate the demo ERP and run the monthly cycle on the embedd
 test: $(STAMP)  ## the whole test suite (needs the machine's PostgreSQL and MariaDB); two processes, a test file each
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q -n 2 --dist loadfile --durations=15
+
+# No test may depend on the date it runs: the whole suite again, with the machine's clock
+# (for every process it starts) set to the first day of a month after the test ERP's end.
+LATER_MONTH ?= 2027-01-01
+test-later-month: $(STAMP) sysdeps  ## the suite under faketime, the clock at $(LATER_MONTH)
+	@command -v faketime >/dev/null || { echo "faketime missing: make sysdeps (as root)"; exit 1; }
+	faketime -f "@$(LATER_MONTH) 00:00:00" date
+	faketime -f "@$(LATER_MONTH) 00:00:00" $(BIN)/pytest -q -n 2 --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

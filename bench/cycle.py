@@ -14,7 +14,6 @@ direct cycle they are parts of `plan`; a flow with its own forecast tasks measur
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import time
@@ -27,8 +26,7 @@ from sop.config import DEPARTMENTS, Config, load_config
 
 STAGES = ("extract", "validate", "stage", "plan", "demand", "forecast", "balance",
           "settle_alerts", "store", "push_alerts", "render", "deliver", "record")
-SUB_STAGES = {"demand": "demand_history", "forecast": "reconciled_forecast",
-              "balance": "supply_view"}
+SUB_STAGES = {"demand": "demand_history", "balance": "supply_view"}
 
 
 def _instrument_planning(meter: Meter) -> None:
@@ -36,86 +34,64 @@ def _instrument_planning(meter: Meter) -> None:
         setattr(planning, name, meter.wrap(stage, getattr(planning, name)))
 
 
-def direct_cycle(config: Config, period: str, meter: Meter, run_id: str) -> dict:
-    """The monthly cycle as plain function calls, each stage measured."""
-    from reports.packet import build_packet
-    from sop.alerts.lifecycle import alert_states
-    from sop.alerts.push import alert_digest, pending_pushes
+def direct_cycle(config: Config, period: str, meter: Meter, run_id: str, today: date) -> dict:
+    """The monthly cycle as plain calls of the functions the flow's tasks wrap, in the
+    flow's order (tasks/ names in comments), each stage measured."""
+    from reports.packet import render_department_packet
+    from sop.alerts.push import push_alerts
+    from sop.alerts.store import settled_alerts
     from sop.contracts import DATASETS
+    from sop.forecast.hierarchy import base_forecasts, forecast_chunks, reconciled_from_base
     from sop.ingest.sources import read_all
-    from sop.ingest.staging import as_of, staged
+    from sop.ingest.staging import staged_as_of
     from sop.items.store import stored_items
-    from sop.packets.archive import archive_packet, outbox_dir, packets_root
-    from sop.packets.briefing import packet_context
-    from sop.packets.delivery import deliver_packets, write_eml
-    from sop.planning.store import (
-        done_pushes,
-        record_pushes,
-        record_run,
-        store_plan,
-        stored_alerts,
-        stored_history,
-    )
-    from sop.quality.gate import QualityGateError, quality_findings, quality_gate
-    from sop.quality.store import previous_row_counts, store_check_results, store_quarantine
-    from sop.runs import snapshot_hash, snapshot_summary
+    from sop.mail import mailer_for
+    from sop.packets.delivery import deliver_packets
+    from sop.planning.store import store_plan
+    from sop.quality.gate import QualityGateError
+    from sop.quality.validate import validated_datasets
+    from sop.runs import record_cycle_run
     from sop.warehouse import now_utc, warehouse_engine
 
     started = now_utc()
-    engine = warehouse_engine(config.warehouse.url)
-    with meter.stage("extract"):
+    engine, mailer = warehouse_engine(config.warehouse.url), mailer_for(config)
+    with meter.stage("extract"):  # extract-datasets
         frames = read_all(config, DATASETS)
-    with meter.stage("validate"):
-        findings = quality_findings(
-            frames, period, config.thresholds.freshness_tolerance_days, today=date.today(),
-            previous_counts=previous_row_counts(engine, exclude_run=run_id),
-            volume_band_pct=config.thresholds.volume_band_pct)
-        gate = quality_gate(frames, findings, {n: config.dataset(n).on_error for n in frames})
-        store_check_results(engine, run_id, period, gate.results)
+    with meter.stage("validate"):  # gate-datasets
+        gate = validated_datasets(engine, config, frames, period, run_id, today)
         if gate.failures:
             raise QualityGateError(list(gate.failures))
-        store_quarantine(engine, run_id, period, gate.quarantine)
-    with meter.stage("stage"):
-        data = {n: as_of(staged(f, n), n, period) for n, f in gate.frames.items()}
+    with meter.stage("stage"):  # stage-datasets
+        data = staged_as_of(gate.frames, period)
     with meter.stage("plan"):
-        history = stored_history(engine, period)  # what tasks.plan reads too
-        plan = planning.plan_for_period(data, period, config.planning, config.thresholds,
-                                        history, n_jobs=config.runner.forecast_jobs)
-    with meter.stage("settle_alerts"):
-        plan = replace(plan, alerts=alert_states(stored_alerts(engine), plan.alerts, period))
-    with meter.stage("store"):
+        monthly, series = planning.demand_history(data, period, config.planning)
+        with meter.stage("forecast"):  # forecast-chunks, base-forecast, reconcile-forecast
+            parts = forecast_chunks(series, config.runner.forecast_chunks)
+            bases = [base_forecasts(chunk, config.planning.horizon_months, parts.end,
+                                    parts.profiles, n_jobs=config.runner.forecast_jobs)
+                     for chunk in parts.chunks]
+            forecast = reconciled_from_base(series, bases)
+        plan = planning.cycle_plan(engine, data, period, monthly, series, forecast,  # build-plan
+                                   config.planning, config.thresholds, tuple(gate.notes))
+    with meter.stage("settle_alerts"):  # settle-alerts
+        plan = replace(plan, alerts=settled_alerts(engine, plan.alerts, period))
+    with meter.stage("store"):  # store-plan
         counts = store_plan(engine, plan, run_id, plan.alerts)
-    with meter.stage("push_alerts"):
-        heads = {d: [str(a) for a in c.heads] for d, c in config.departments.items()}
-        by_recipient: dict[str, list] = {}
-        for push in pending_pushes(plan.alerts, done_pushes(engine), (), heads):
-            by_recipient.setdefault(push.channel.removeprefix("email:"), []).append(push)
-        for recipient, pushes in by_recipient.items():
-            tag = hashlib.sha256("|".join(sorted(p.push_key for p in pushes)).encode())
-            write_eml(alert_digest(pushes, "sop@localhost", recipient, period),
-                      outbox_dir(config.output_dir) / "alerts" / period
-                      / f"{recipient}-{tag.hexdigest()[:12]}.eml")
-            record_pushes(engine, [p.as_row() for p in pushes])
-    with meter.stage("render"):
+    with meter.stage("push_alerts"):  # push-alerts (no Prefect events outside a flow)
+        push_alerts(engine, config, plan.alerts, period, mailer)
+    with meter.stage("render"):  # render-packets
         items, packets = stored_items(engine), {}
         for dept in DEPARTMENTS:
-            context = packet_context(dept, period, data, plan, plan.notes, items=items)
-            packets[dept] = build_packet(dept, context, company=config.company,
-                                         locale=config.departments[dept].locale)
-            archive_packet(packets[dept], config.output_dir, period, dept)
-    with meter.stage("deliver"):
-        recipients = {d: [str(a) for a in config.departments[d].heads] for d in packets}
-        results = deliver_packets(engine, period, packets, recipients, config.smtp,
-                                  outbox_dir(config.output_dir),
-                                  archive_dir=packets_root(config.output_dir))
-    with meter.stage("record"):
-        summary = snapshot_summary(frames)
-        record_run(engine, {
-            "run_id": run_id, "period": period, "flow": "monthly-cycle", "status": "completed",
-            "started_at": started, "finished_at": now_utc(),
-            "config_hash": config.fingerprint, "code_version": "bench",
-            "snapshot_hash": snapshot_hash(summary),
-            "snapshot": json.dumps(summary, sort_keys=True), "message": ""})
+            _, packets[dept], _ = render_department_packet(
+                dept, plan, data, items, config.output_dir, company=config.company,
+                locale=config.departments[dept].locale)
+    with meter.stage("deliver"):  # send-packets
+        results = deliver_packets(engine, period, packets,
+                                  {d: config.heads(d) for d in packets}, mailer,
+                                  config.output_dir)
+    with meter.stage("record"):  # record-run
+        record_cycle_run(engine, config, run_id, period, "monthly-cycle", started, frames,
+                         "completed", code_version="bench")
     engine.dispose()
     return {"rows": {n: len(f) for n, f in frames.items()}, "stored": counts,
             "alerts": int(len(plan.alerts)), "deliveries": [r.status for r in results]}
@@ -129,7 +105,7 @@ FLOW_TASKS = (("extract", "tasks.ingest", "extract_datasets"),
               ("plan", "tasks.plan", "build_plan"),
               ("settle_alerts", "tasks.plan", "settle_alerts"),
               ("store", "tasks.plan", "store_plan_rows"),
-              ("push_alerts", "tasks.alerts", "push_alerts"),
+              ("push_alerts", "tasks.alerts", "push_owed_alerts"),
               ("render", "tasks.packets", "render_packets"),
               ("deliver", "tasks.packets", "send_packets"),
               ("record", "tasks.records", "record_cycle"))
@@ -169,7 +145,8 @@ def main(argv: list[str] | None = None) -> None:
     t0, c0 = time.perf_counter(), time.process_time()
     if args.mode == "direct":
         config = load_config(args.config, os.environ)
-        outcome = direct_cycle(config, args.period, meter, f"bench-{os.getpid()}")
+        outcome = direct_cycle(config, args.period, meter, f"bench-{os.getpid()}",
+                               date.today())
     else:
         outcome = flow_cycle(args.config, args.period, meter)
     wall = time.perf_counter() - t0

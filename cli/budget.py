@@ -23,7 +23,8 @@ def cmd_budget(args: argparse.Namespace) -> int:
     if args.budget_command == "draft":
         from flows.budget import annual_budget
 
-        result = annual_budget(config_path=args.config, year=args.year)
+        result = annual_budget(config_path=args.config, year=args.year,
+                               today=getattr(args, "today", None))
         print(f"budget draft {result['version_id']} for {result['year']}: {result['rows']} "
               f"rows, revenue {result['revenue']:,.0f}")
         return 0

@@ -19,8 +19,8 @@ import os
 import re
 import sys
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
+from sop.clock import Clock, fixed_clock, system_clock, utc_naive
 from sop.config import DEPARTMENTS, Config, ConfigError, load_config
 from sop.items.from_alert import prefill_from_alert
 from sop.items.model import (
@@ -42,7 +42,7 @@ from sop.items.store import (
     stored_items,
 )
 from sop.periods import PeriodError, last_complete_period, parse_period
-from sop.warehouse import now_utc, warehouse_engine
+from sop.warehouse import warehouse_engine
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -95,12 +95,18 @@ def add_items_parser(sub: argparse._SubParsersAction) -> None:
     show.add_argument("--json", action="store_true", help="print JSON instead")
 
 
-def _today(config: Config) -> date:
-    return datetime.now(ZoneInfo(config.timezone)).date()
+def _clock(args: argparse.Namespace, config: Config) -> Clock:
+    """`--today` (noon, in the config's timezone), else the system clock."""
+    given = getattr(args, "today", None)
+    return fixed_clock(given, config.timezone) if given else system_clock(config.timezone)
 
 
-def _heads(config: Config) -> dict[str, list[str]]:
-    return {d: [str(h) for h in cfg.heads] for d, cfg in config.departments.items()}
+def _today(args: argparse.Namespace, config: Config) -> date:
+    return _clock(args, config).today()
+
+
+def _now(args: argparse.Namespace, config: Config) -> datetime:
+    return utc_naive(_clock(args, config).now())
 
 
 def _due(text: str | None) -> date:
@@ -121,7 +127,7 @@ def _period(text: str | None) -> None:
 
 
 def _add(args: argparse.Namespace, config: Config, engine) -> int:
-    today, heads = _today(config), _heads(config)
+    today, heads = _today(args, config), config.heads_by_department()
     fields = {"requirement": args.requirement, "responsible": args.responsible,
               "standard": args.standard, "owner": args.owner}
     note, alert_key = args.note, None
@@ -142,7 +148,7 @@ def _add(args: argparse.Namespace, config: Config, engine) -> int:
     period = args.period or last_complete_period(today)
     _period(period)
     draft = draft_item(period=period, requesting=args.requesting, due=_due(args.due),
-                       actor=args.actor, at=now_utc(), today=today, alert_key=alert_key, **fields)
+                       actor=args.actor, at=_now(args, config), today=today, alert_key=alert_key, **fields)
     item = add_item(engine, draft, note)
     if args.json:
         print(json.dumps(item_record(item, today), sort_keys=True))
@@ -155,9 +161,9 @@ def _add(args: argparse.Namespace, config: Config, engine) -> int:
 
 
 def _change(args: argparse.Namespace, config: Config, engine) -> int:
-    today = _today(config)
-    item = change_item(engine, args.item, args.items_command, args.actor, _heads(config),
-                       now_utc(), args.note)
+    today = _today(args, config)
+    item = change_item(engine, args.item, args.items_command, args.actor, config.heads_by_department(),
+                       _now(args, config), args.note)
     if args.json:
         print(json.dumps(item_record(item, today), sort_keys=True))
         return 0
@@ -190,7 +196,7 @@ def items_table(items: list[Item], today: date) -> str:
 
 
 def _list(args: argparse.Namespace, config: Config, engine) -> int:
-    today = _today(config)
+    today = _today(args, config)
     if args.department is not None and args.department not in DEPARTMENTS:
         raise ItemError(f"unknown department {args.department!r}; known: "
                         f"{', '.join(DEPARTMENTS)}")
@@ -210,7 +216,7 @@ def _list(args: argparse.Namespace, config: Config, engine) -> int:
 
 
 def _show(args: argparse.Namespace, config: Config, engine) -> int:
-    today = _today(config)
+    today = _today(args, config)
     item = stored_item(engine, args.item)
     history = stored_history(engine, item.item_id)
     history["at"] = history["at"].astype(str)

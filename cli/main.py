@@ -18,13 +18,16 @@ from pathlib import Path
 from cli.budget import add_budget_parser, cmd_budget
 from cli.items import add_items_parser, cmd_items
 from cli.ops import add_ops_parser, cmd_ops
+from sop.clock import default_period, parse_day, system_clock
 from sop.config import DEPARTMENTS
-from sop.periods import last_complete_period, parse_period
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="sop", description="Sales & operations coordination pipeline")
     p.add_argument("--debug", action="store_true", help="show tracebacks on failure")
+    p.add_argument("--today", metavar="YYYY-MM-DD", type=_day,
+                   help="the date to run as (default: the clock); fixes 'the last complete "
+                        "month' and every due date")
     sub = p.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run the monthly cycle as a Prefect flow")
@@ -58,19 +61,44 @@ def _parser() -> argparse.ArgumentParser:
     for sp in (run, val, demo, gen):
         sp.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                         help="show tracebacks on failure")
+    _everywhere(p, "--today", metavar="YYYY-MM-DD", type=_day, default=argparse.SUPPRESS,
+                help="the date to run as (default: the clock)")
     return p
 
 
-def _default_period(value: str | None) -> str:
-    period = value or last_complete_period(date.today())
-    parse_period(period)
-    return period
+def _day(text: str) -> str:
+    try:
+        return parse_day(text).isoformat()
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def _everywhere(parser: argparse.ArgumentParser, flag: str, **kwargs) -> None:
+    """Add `flag` to every sub-command (at any depth) that lacks it, so that it may stand
+    after the command too (`sop run --config x --today 2026-11-03`)."""
+    for action in parser._actions:  # noqa: SLF001 - argparse keeps sub-parsers only here
+        if isinstance(action, argparse._SubParsersAction):  # noqa: SLF001
+            for sp in action.choices.values():
+                if flag not in sp._option_string_actions:  # noqa: SLF001
+                    sp.add_argument(flag, **kwargs)
+                _everywhere(sp, flag, **kwargs)
+
+
+def today_of(args: argparse.Namespace, timezone: str = "UTC") -> date:
+    """The day the command runs as: `--today`, else the clock in `timezone`."""
+    given = getattr(args, "today", None)
+    return parse_day(given) if given else system_clock(timezone).today()
+
+
+def _default_period(args: argparse.Namespace, value: str | None) -> str:
+    return default_period(value, today_of(args))
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
     from sop.demo import generate_erp
 
-    counts = generate_erp(args.url, scale=args.scale, seed=args.seed, end=_default_period(args.end))
+    counts = generate_erp(args.url, scale=args.scale, seed=args.seed,
+                          end=_default_period(args, args.end))
     total = sum(counts.values())
     print(f"wrote {total:,} rows in {len(counts)} tables: "
           + ", ".join(f"{k}={v:,}" for k, v in counts.items()))
@@ -80,7 +108,8 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     from flows.monthly import monthly_cycle
 
-    result = monthly_cycle(config_path=args.config, period=args.period, resend=args.resend)
+    result = monthly_cycle(config_path=args.config, period=args.period, resend=args.resend,
+                          today=getattr(args, "today", None))
     _print_result(result)
     return 0
 
@@ -88,15 +117,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_validate(args: argparse.Namespace) -> int:
     from flows.ingest import ingest_validate
     from sop.config import load_config
+    from sop.outputs import Outputs
     from sop.quality.gate import QualityGateError
 
     try:
-        result = ingest_validate(config_path=args.config, period=args.period, docs=args.docs)
+        result = ingest_validate(config_path=args.config, period=args.period, docs=args.docs,
+                                 today=getattr(args, "today", None))
     except QualityGateError as e:
         print(f"sop validate: failed: {_one_paragraph(e)}", file=sys.stderr)
         if args.docs:
-            out = Path(load_config(args.config, os.environ).output_dir)
-            print(f"  Data Docs: {out / 'data-docs' / 'index.html'}", file=sys.stderr)
+            docs = Outputs.at(load_config(args.config, os.environ).output_dir).data_docs
+            print(f"  Data Docs: {docs / 'index.html'}", file=sys.stderr)
         return 1
     print(result["summary"])
     for note in result["notes"]:
@@ -111,31 +142,34 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from flows.monthly import monthly_cycle
     from sop.periods import shift_period
 
-    period = _default_period(args.period)
+    period = _default_period(args, args.period)
     config_path = prepare_demo(Path(args.dir), args.scale, args.seed, period)
     print(f"demo config: {config_path}")
     # earlier months first, so that this month's packets can measure the accuracy of the
     # forecasts made then (as a real installation would after a few cycles)
     for k in range(args.history_runs, 0, -1):
         earlier = shift_period(period, -k)
-        monthly_cycle(config_path=str(config_path), period=earlier)
+        monthly_cycle(config_path=str(config_path), period=earlier,
+                      today=getattr(args, "today", None))
         print(f"demo: cycle {earlier} done (stored forecasts for accuracy)")
-    result = monthly_cycle(config_path=str(config_path), period=period)
+    result = monthly_cycle(config_path=str(config_path), period=period,
+                           today=getattr(args, "today", None))
     _print_result(result)
     return 0
 
 
 def _print_result(result: dict) -> None:
-    out = Path(result["output_dir"])
-    period = result["period"]
+    from sop.outputs import Outputs
+
+    out, period = Outputs.at(result["output_dir"]), result["period"]
     print(f"\nS&OP cycle {period} completed (run {result['run_id']})")
     print(f"  plan rows stored: {result['stored']}")
     print(f"  alerts: {len(result['alerts'])} "
           f"({sum(a['state'] == 'open' for a in result['alerts'])} open)")
-    print(f"  packets: {out / 'packets' / period}/<department>/packet.html")
-    for d in sorted((out / "packets" / period).glob("*/packet.html")):
+    print(f"  packets: {out.packets / period}/<department>/packet.html")
+    for d in sorted((out.packets / period).glob("*/packet.html")):
         print(f"    {d}")
-    print(f"  mail outbox (.eml, when no SMTP server is configured): {out / 'outbox' / period}")
+    print(f"  mail outbox (.eml, when no SMTP server is configured): {out.outbox / period}")
 
 
 COMMANDS = {"run": _cmd_run, "validate": _cmd_validate, "demo": _cmd_demo,

@@ -13,14 +13,14 @@ from tasks.quality import gate_datasets
 
 @flow(name="annual-budget", log_prints=True, on_failure=[notify_operators],
       on_crashed=[notify_operators])
-def annual_budget(config_path: str, year: int | None = None) -> dict:
+def annual_budget(config_path: str, year: int | None = None, today: str | None = None) -> dict:
     """Build (or rebuild, while it is a draft) the budget for `year` (default: next year)
-    from the actuals through the last complete month. Approved versions are never touched:
-    a new draft gets the next version number."""
-    inputs = resolve_config(config_path, None)
+    from the actuals through the last complete month as of `today` (default: the clock).
+    Approved versions are never touched: a new draft gets the next version number."""
+    inputs = resolve_config(config_path, None, today)
     config, period = inputs.config, inputs.period
     run_id = str(flow_run.id or "local")
     frames = extract_datasets(config)
-    gate = gate_datasets(config, frames, period, run_id)
+    gate = gate_datasets(config, frames, period, run_id, inputs.today)
     data = stage_datasets(gate.frames, period)
     return build_budget_draft(config, data, period, year)

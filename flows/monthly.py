@@ -8,12 +8,12 @@ from prefect import flow
 from prefect.runtime import flow_run
 
 from sop.warehouse import now_utc
-from tasks.alerts import push_alerts
+from tasks.alerts import push_owed_alerts
 from tasks.forecast import (
     demand_for_period,
-    forecast_chunks,
     forecast_runner,
     reconcile_forecast,
+    split_forecast,
     submit_base_forecasts,
 )
 from tasks.hooks import notify_operators
@@ -27,18 +27,19 @@ from tasks.records import record_cycle
 @flow(name="monthly-cycle", log_prints=True, on_failure=[notify_operators],
       on_crashed=[notify_operators])
 def monthly_cycle(config_path: str, period: str | None = None,
-                  resend: list[str] | None = None) -> dict:
-    """Run one period's cycle. `period` defaults to the last complete month;
-    `resend` lists departments whose packets are sent again on purpose."""
+                  resend: list[str] | None = None, today: str | None = None) -> dict:
+    """Run one period's cycle. `period` defaults to the last complete month as of `today`
+    ('YYYY-MM-DD', default: the clock, in the config's timezone); `resend` lists
+    departments whose packets are sent again on purpose."""
     started = now_utc()
     run_id = str(flow_run.id or started.isoformat())
-    inputs = resolve_config(config_path, period)
+    inputs = resolve_config(config_path, period, today)
     config, period = inputs.config, inputs.period
     frames = extract_datasets(config)
-    gate = gate_datasets(config, frames, period, run_id)
+    gate = gate_datasets(config, frames, period, run_id, inputs.today)
     data = stage_datasets(gate.frames, period)
     monthly, series = demand_for_period(config, data, period)
-    parts = forecast_chunks(config, period, series)
+    parts = split_forecast(config, period, series)
     with forecast_runner(config.runner) as runner:  # the flow's own, or Dask (runner.kind)
         futures = submit_base_forecasts(runner, config, period, parts)
         bases = [f.result() for f in futures]  # a failed chunk fails the run with its error
@@ -46,7 +47,7 @@ def monthly_cycle(config_path: str, period: str | None = None,
     plan = build_plan(config, data, period, gate.notes, monthly, series, forecast)
     plan = settle_alerts(config, plan)
     counts = store_plan_rows(config, plan, run_id)
-    pushed = push_alerts(config, plan.alerts, period)
+    pushed = push_owed_alerts(config, plan.alerts, period)
     packets = render_packets(config, data, plan)
     deliveries = send_packets(config, period, packets, resend or [])
     record_cycle(config, run_id, period, "monthly-cycle", started, frames, "completed")

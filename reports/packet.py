@@ -8,11 +8,16 @@ from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
+import pandas as pd
+
 from reports.formats import formatted
 from reports.i18n import Locale, localized
 from reports.pdf import packet_pdf
 from reports.render import Attachment, RenderedPacket, render_packet
 from reports.workbook import packet_workbook
+from sop.packets.archive import archive_packet
+from sop.packets.briefing import packet_context
+from sop.plan import Plan
 
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -34,6 +39,19 @@ def build_packet(department: str, context: dict, company: str = "Demo Manufactur
     return replace(packet, attachments=(
         Attachment(attachment_name(period, department, "pdf"), PDF, pdf),
         Attachment(attachment_name(period, department, "xlsx"), XLSX, xlsx)))
+
+
+def render_department_packet(department: str, plan: Plan, data: Mapping[str, pd.DataFrame],
+                             items: pd.DataFrame | None, output_dir: str | Path,
+                             company: str = "Demo Manufacturing", locale: str = "en"
+                             ) -> tuple[dict, RenderedPacket, dict[str, Path]]:
+    """One department's packet for the plan's period, end to end: its context (what the
+    department sees, sop.packets.briefing, with the gate's notes once), the rendered packet
+    and its archived files. Returns (context, packet, paths by kind)."""
+    context = packet_context(department, plan.period, data, plan, plan.quality_notes,
+                             items=items)
+    packet = build_packet(department, context, company=company, locale=locale)
+    return context, packet, archive_packet(packet, output_dir, plan.period, department)
 
 
 def _size(n: int) -> str:

@@ -1,9 +1,8 @@
 """The one configuration object: a YAML file validated by pydantic.
 
-`load_config(path, environ)` is the only place that reads the file and the
-environment; everything else receives the resulting `Config` (or plain values
-taken from it). `${VAR}` and `${VAR:-default}` in any string are replaced from
-`environ`, so secrets stay out of files in git.
+`load_config(path, environ)` is the only place that reads the file and the environment;
+everything else receives the resulting `Config` (or plain values taken from it).
+`${VAR}` and `${VAR:-default}` in any string come from `environ`: secrets stay out of git.
 """
 
 from __future__ import annotations
@@ -21,9 +20,8 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError, mo
 
 from sop.contracts import DATASETS
 
-DEPARTMENTS: tuple[str, ...] = (
-    "sales", "marketing", "sales_admin", "supply", "procurement", "management",
-)
+DEPARTMENTS: tuple[str, ...] = ("sales", "marketing", "sales_admin", "supply", "procurement",
+                                 "management")
 
 
 class ConfigError(ValueError):
@@ -63,6 +61,7 @@ class SmtpConfig(_Strict):
     username: str | None = None
     password: str | None = None
     sender: EmailStr
+    reply_to: EmailStr | None = None  # where answers to any message go (default: sender)
     timeout_seconds: float = Field(default=30, gt=0)
 
 
@@ -194,6 +193,12 @@ class Config(_Strict):
 
     def dataset(self, name: str) -> DatasetConfig:
         return self.datasets.get(name, DatasetConfig())
+
+    def heads(self, department: str) -> list[str]:  # the addresses of a department's heads
+        return [str(a) for a in self.departments[department].heads]
+
+    def heads_by_department(self) -> dict[str, list[str]]:
+        return {d: self.heads(d) for d in self.departments}
 
     def source_url(self, dataset: str) -> str:
         src = self.dataset(dataset).source

@@ -11,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
+import pandas as pd
+
 LogicalType = Literal["string", "int", "number", "date"]
 
 
@@ -174,3 +177,25 @@ def contract_for(name: str) -> Contract:
     except KeyError:
         known = ", ".join(DATASETS)
         raise KeyError(f"unknown dataset {name!r}; known datasets: {known}") from None
+
+
+# Order-line statuses, compared case-insensitively after trimming. A line with one of
+# NOT_DEMAND_STATUSES is not demand anywhere: not in the forecast's history, not in the
+# balance, not in any packet. DONE_STATUSES close a line (nothing more will ship).
+NOT_DEMAND_STATUSES = frozenset({"cancelled", "canceled", "rejected", "void"})
+DONE_STATUSES = frozenset({"shipped", "closed", "invoiced", "delivered", "completed",
+                           "complete", "fulfilled"})
+
+
+def order_status(status: pd.Series) -> pd.Series:
+    """Statuses as compared: trimmed, lower case (missing stays missing)."""
+    return status.astype("string").str.strip().str.lower()
+
+
+def counts_as_demand(status: pd.Series) -> np.ndarray:
+    """True where an order line's status counts as demand (missing statuses do). Compared
+    once per distinct status, not per line."""
+    codes, uniques = pd.factorize(status, use_na_sentinel=True)
+    keep = np.array([str(u).strip().lower() not in NOT_DEMAND_STATUSES for u in uniques]
+                    + [True], dtype=bool)
+    return keep[codes]  # code -1 (missing) picks the trailing True

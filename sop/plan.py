@@ -47,9 +47,19 @@ class Plan:
     budget: pd.DataFrame
     balance: pd.DataFrame
     alerts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ALERT_COLUMNS))
-    notes: tuple[str, ...] = ()  # data-quality and planning notes for the packets
+    notes: tuple[str, ...] = ()  # planning notes (forecast, budget, materials)
     material_balance: pd.DataFrame = field(default_factory=pd.DataFrame)  # material x month
     accuracy: pd.DataFrame = field(default_factory=pd.DataFrame)  # earlier runs vs actuals
     customer_forecast: pd.DataFrame = field(default_factory=pd.DataFrame)  # sku x customer
     promotion_plan: pd.DataFrame = field(default_factory=pd.DataFrame)  # budget year
     reconciliation: str = ""  # MinTrace(mint_shrink), BottomUp, ...
+    quality_notes: tuple[str, ...] = ()  # the data-quality gate's warnings, shown once
+
+
+@dataclass(frozen=True)
+class History:
+    """Earlier runs' outputs the rules compare against (empty frames on a first run)."""
+
+    budgets: pd.DataFrame = field(default_factory=pd.DataFrame)
+    forecasts: pd.DataFrame = field(default_factory=pd.DataFrame)  # all stored runs
+    previous_balance: pd.DataFrame = field(default_factory=pd.DataFrame)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 import pandas as pd
 from prefect import get_run_logger, task
@@ -24,23 +23,14 @@ from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from sop.config import Config, RunnerConfig
 from sop.forecast.hierarchy import (
     BaseForecasts,
+    ForecastChunks,
     ReconciledForecast,
     base_forecasts,
-    borrowed_profiles,
+    forecast_chunks,
     reconciled_from_base,
-    series_chunks,
 )
 from sop.planning.build import demand_history
 from tasks.common import retry_transient, run_scoped
-
-
-@dataclass(frozen=True)
-class ForecastChunks:
-    """The hierarchy's series in chunks, and what every chunk shares."""
-
-    chunks: list[pd.DataFrame]
-    profiles: pd.DataFrame  # borrowed_profiles of the whole hierarchy
-    end: pd.Timestamp  # the hierarchy's last month
 
 
 def task_runner_for(runner: RunnerConfig) -> TaskRunner:
@@ -83,11 +73,11 @@ def demand_for_period(config: Config, data: dict[str, pd.DataFrame],
 
 
 @task(name="forecast-chunks", cache_policy=run_scoped("series"))
-def forecast_chunks(config: Config, period: str, series: pd.DataFrame) -> ForecastChunks:
-    chunks = series_chunks(series, config.runner.forecast_chunks)
+def split_forecast(config: Config, period: str, series: pd.DataFrame) -> ForecastChunks:
+    parts = forecast_chunks(series, config.runner.forecast_chunks)
     get_run_logger().info("%d series in %d chunk(s) on the %s runner",
-                          series["unique_id"].nunique(), len(chunks), config.runner.kind)
-    return ForecastChunks(chunks, borrowed_profiles(series), series["ds"].max())
+                          series["unique_id"].nunique(), len(parts.chunks), config.runner.kind)
+    return parts
 
 
 @task(name="base-forecast", task_run_name="base-forecast-{index}", retries=2,

@@ -1,4 +1,4 @@
-"""Flow state hooks: e-mail the operators when a run fails or crashes."""
+"""Flow state hooks: e-mail the operators when a run fails or crashes (sop.runs)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ from prefect import get_run_logger
 from prefect.exceptions import MissingContextError
 
 from sop.config import ConfigError, load_config
-from sop.ops import failure_message
-from sop.packets.archive import outbox_dir
-from sop.packets.delivery import DeliveryError, send_smtp, write_eml
+from sop.mail import MailError, mailer_for
+from sop.runs import notify_operators as notify
 
 
 def notify_operators(flow, flow_run, state) -> None:
@@ -27,18 +26,11 @@ def notify_operators(flow, flow_run, state) -> None:
     except (ConfigError, TypeError) as e:
         logger.warning("operators not notified: config %s unusable (%s)", path, e)
         return
-    recipients = [str(a) for a in config.operators.emails]
-    if not recipients:
-        return
-    sender = str(config.smtp.sender) if config.smtp else "sop@localhost"
-    msg = failure_message(flow.name, flow_run.name, str(flow_run.id), state.name,
-                          state.message or "(no message)", config.operators.ui_url, sender,
-                          recipients)
     try:
-        if config.smtp:
-            send_smtp(msg, config.smtp)
-        else:
-            write_eml(msg, outbox_dir(config.output_dir) / "operators" / f"{flow_run.id}.eml")
-        logger.info("operators notified: %s", ", ".join(recipients))
-    except (DeliveryError, OSError) as e:
+        sent = notify(config, mailer_for(config), flow.name, flow_run.name, str(flow_run.id),
+                      state.name, state.message or "(no message)")
+    except MailError as e:
         logger.warning("operators not notified: %s", e)
+        return
+    if sent:
+        logger.info("operators notified: %s", ", ".join(sent))

@@ -10,11 +10,11 @@ from datetime import date
 import pandas as pd
 from prefect import get_run_logger, task
 
+from sop.clock import default_period, fixed_clock, system_clock
 from sop.config import Config, load_config
 from sop.contracts import DATASETS
 from sop.ingest.sources import read_all
-from sop.ingest.staging import as_of, staged
-from sop.periods import last_complete_period, parse_period
+from sop.ingest.staging import staged_as_of
 from tasks.common import retry_transient, run_scoped
 
 
@@ -22,15 +22,19 @@ from tasks.common import retry_transient, run_scoped
 class RunInputs:
     config: Config
     period: str
+    today: date  # the run's date in the config's timezone: read once, passed down
 
 
 @task(name="resolve-config", cache_policy=run_scoped())
-def resolve_config(config_path: str, period: str | None = None) -> RunInputs:
-    """Read the config once (with the process environment for ${VAR}) and fix the period."""
+def resolve_config(config_path: str, period: str | None = None,
+                   today: str | None = None) -> RunInputs:
+    """Read the config once (with the process environment for ${VAR}), read the clock once
+    (`today`, 'YYYY-MM-DD', fixes it) and fix the period (default: the last complete month).
+    A retry of the run returns this result cached: the same config, day and period."""
     config = load_config(config_path, os.environ)
-    chosen = period or last_complete_period(date.today())
-    parse_period(chosen)
-    return RunInputs(config=config, period=chosen)
+    clock = fixed_clock(today, config.timezone) if today else system_clock(config.timezone)
+    day = clock.today()
+    return RunInputs(config=config, period=default_period(period, day), today=day)
 
 
 @task(name="extract-datasets", retries=3, retry_delay_seconds=[2, 10, 30],
@@ -44,4 +48,4 @@ def extract_datasets(config: Config, names: tuple[str, ...] = DATASETS) -> dict[
 @task(name="stage-datasets", cache_policy=run_scoped("frames"))
 def stage_datasets(frames: dict[str, pd.DataFrame], period: str) -> dict[str, pd.DataFrame]:
     """Cast to contract types and keep fact rows dated up to the end of the period."""
-    return {name: as_of(staged(frame, name), name, period) for name, frame in frames.items()}
+    return staged_as_of(frames, period)

@@ -1,4 +1,4 @@
-"""Reminders for coordination items, sent once each (see sop/items/reminders.py)."""
+"""Reminders for coordination items, sent once each (sop.items.reminders)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from prefect import get_run_logger, task
 
 from sop.config import Config
 from sop.items.reminders import deliver_reminders
-from sop.packets.archive import outbox_dir
+from sop.mail import mailer_for
+from sop.outputs import Outputs
 from tasks.common import engine_for, retry_transient, run_scoped
 
 
@@ -19,9 +20,9 @@ def send_item_reminders(config: Config, today: date) -> list[dict]:
     heads, through SMTP when configured, else as .eml under <output_dir>/outbox/items/. Each
     is recorded right after it is sent, so a retry (on transient SMTP errors only) or a
     re-run sends only what is still owed."""
-    heads = {d: [str(h) for h in cfg.heads] for d, cfg in config.departments.items()}
-    sent = deliver_reminders(engine_for(config.warehouse.url), heads, config.smtp,
-                             outbox_dir(config.output_dir) / "items", today)
+    sent = deliver_reminders(engine_for(config.warehouse.url), config.heads_by_department(),
+                             mailer_for(config), Outputs.at(config.output_dir).items_outbox,
+                             today)
     get_run_logger().info("item reminders on %s: %s", today.isoformat(),
                           ", ".join(f"{r['item_id']} {r['kind']}" for r in sent) or "none owed")
     return sent

@@ -1,5 +1,5 @@
 """Packet tasks: render one packet per department (e-mail, PDF, workbook; archived, with a
-markdown artifact each), then deliver through the outbox."""
+markdown artifact each), then deliver through the outbox (sop.packets.delivery)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.runtime import flow_run
 
-from reports.packet import build_packet, packet_markdown
+from reports.packet import packet_markdown, render_department_packet
 from reports.render import RenderedPacket
 from sop.config import DEPARTMENTS, Config
 from sop.items.store import stored_items
-from sop.packets.archive import archive_packet, outbox_dir, packet_dir, packets_root
-from sop.packets.briefing import packet_context
-from sop.packets.delivery import DeliveryError, DeliveryResult, deliver_packets, packet_message
+from sop.mail import MailError, mailer_for
+from sop.outputs import Outputs
+from sop.packets.delivery import DeliveryResult, deliver_packets
 from sop.plan import Plan
 from tasks.common import engine_for, retry_transient, run_scoped
 
@@ -31,24 +31,22 @@ def render_packets(config: Config, data: dict[str, pd.DataFrame], plan: Plan
     logger = get_run_logger()
     packets: dict[str, RenderedPacket] = {}
     items = stored_items(engine_for(config.warehouse.url))
+    out = Outputs.at(config.output_dir)
     for dept in DEPARTMENTS:
         started = time.perf_counter()
-        context = packet_context(dept, plan.period, data, plan, plan.notes, items=items)
-        packet = build_packet(dept, context, company=config.company,
-                              locale=config.departments[dept].locale)
-        paths = archive_packet(packet, config.output_dir, plan.period, dept)
+        context, packet, paths = render_department_packet(
+            dept, plan, data, items, config.output_dir, company=config.company,
+            locale=config.departments[dept].locale)
         packets[dept] = packet
-        folder = packet_dir(config.output_dir, plan.period, dept)
+        folder = out.packet_dir(plan.period, dept)
         files = {"folder": folder, "page": paths["html"], "pdf": paths["pdf"],
                  "workbook": paths["xlsx"],
                  "e-mails": folder / "<recipient>.eml (written as each is sent)"}
         create_markdown_artifact(key=artifact_key(dept),
                                  markdown=packet_markdown(context, packet, files),
                                  description=packet.subject)
-        size = len(packet_message(packet, "sop@localhost", "head@localhost", plan.period,
-                                  dept).as_bytes())
-        logger.info("%s packet (%s): %.1f s, message %.0f KB, archived in %s", dept,
-                    packet.locale, time.perf_counter() - started, size / 1024, folder)
+        logger.info("%s packet (%s): %.1f s, archived in %s", dept, packet.locale,
+                    time.perf_counter() - started, folder)
     return packets
 
 
@@ -58,14 +56,13 @@ def send_packets(config: Config, period: str, packets: dict[str, RenderedPacket]
                  resend: list[str]) -> list:
     """Send each (department, recipient) once; a retry sends only what is still owed. A
     resend goes out once per flow run, with a new Message-ID."""
-    recipients = {d: [str(a) for a in config.departments[d].heads] for d in packets}
+    recipients = {d: config.heads(d) for d in packets}
     token = str(flow_run.id) if flow_run.id else None
     try:
-        results = deliver_packets(
-            engine_for(config.warehouse.url), period, packets, recipients, config.smtp,
-            outbox_dir(config.output_dir), resend=set(resend),
-            archive_dir=packets_root(config.output_dir), resend_token=token)
-    except DeliveryError as e:
+        results = deliver_packets(engine_for(config.warehouse.url), period, packets, recipients,
+                                  mailer_for(config), config.output_dir, resend=set(resend),
+                                  resend_token=token)
+    except MailError as e:
         _deliveries_artifact(period, e.results)
         raise
     _deliveries_artifact(period, results)

@@ -1,5 +1,5 @@
-"""Planning tasks: build the plan, re-balance against a stored forecast, settle alerts,
-store plan rows."""
+"""Planning tasks (sop.planning, sop.alerts.store): the period's plan, the daily re-balance
+against a stored forecast, settled alerts, plan rows stored."""
 
 from __future__ import annotations
 
@@ -9,62 +9,42 @@ import pandas as pd
 from prefect import get_run_logger, task
 from prefect.artifacts import create_table_artifact
 
-from sop.alerts.lifecycle import alert_states
+from sop.alerts.store import settled_alerts, store_alert_states
 from sop.config import Config
 from sop.forecast.hierarchy import ReconciledForecast
 from sop.plan import Plan
-from sop.planning.build import History, demand_history, plan_from_forecast, supply_view
-from sop.planning.store import (
-    latest_forecast_run,
-    store_alert_states,
-    store_plan,
-    stored_alerts,
-    stored_history,
-)
+from sop.planning.build import cycle_plan, rebalanced_plan
+from sop.planning.store import store_plan
 from tasks.common import engine_for, retry_transient, run_scoped
-
-
-def _history(config: Config, period: str) -> History:
-    return stored_history(engine_for(config.warehouse.url), period)
 
 
 @task(name="build-plan", cache_policy=run_scoped("data", "monthly", "series", "forecast"))
 def build_plan(config: Config, data: dict[str, pd.DataFrame], period: str, notes: list[str],
                monthly: pd.DataFrame, series: pd.DataFrame, forecast: ReconciledForecast) -> Plan:
-    """The period's plan from its demand history and reconciled forecast (tasks/forecast.py)."""
-    plan = plan_from_forecast(data, period, monthly, series, forecast, config.planning,
-                              config.thresholds, _history(config, period))
+    """The period's plan from its demand history and reconciled forecast (tasks/forecast.py);
+    `notes` are the gate's warnings."""
+    plan = cycle_plan(engine_for(config.warehouse.url), data, period, monthly, series, forecast,
+                      config.planning, config.thresholds, tuple(notes))
     get_run_logger().info("plan %s: %d forecast rows, %d balance rows, %d alerts fired",
                           period, len(plan.forecast), len(plan.balance), len(plan.alerts))
-    return replace(plan, notes=tuple(notes) + plan.notes)
+    return plan
 
 
 @task(name="rebalance-supply", cache_policy=run_scoped("data"))
 def rebalance_supply(config: Config, data: dict[str, pd.DataFrame], period: str) -> Plan:
     """Balance and alerts on fresh data against the latest stored forecast run (no new
     forecast). Fails with a clear message when no monthly cycle has stored one yet."""
-    engine = engine_for(config.warehouse.url)
-    run_period, forecast = latest_forecast_run(engine, period)
-    if run_period is None:
-        raise RuntimeError(f"no stored forecast run on or before {period}: run the monthly "
-                           "cycle first (sop run --config FILE)")
-    history = _history(config, run_period)
-    monthly, series = demand_history(data, run_period, config.planning)
-    budgets = history.budgets
-    view = supply_view(data, run_period, forecast, series, budgets, config.planning,
-                       config.thresholds, history, stock_asof=period)
+    plan = rebalanced_plan(engine_for(config.warehouse.url), data, period, config.planning,
+                           config.thresholds)
     get_run_logger().info("re-balanced against the %s forecast: %d alerts fire",
-                          run_period, len(view.alerts))
-    return Plan(period=run_period, sales_monthly=monthly, forecast=forecast, budget=budgets,
-                balance=view.balance, alerts=view.alerts, notes=view.notes,
-                material_balance=view.material_balance)
+                          plan.period, len(plan.alerts))
+    return plan
 
 
 @task(name="settle-alerts", cache_policy=run_scoped("plan"))
 def settle_alerts(config: Config, plan: Plan) -> Plan:
     """Merge fired alerts with stored ones (first seen, resolved) and publish a table."""
-    stored = stored_alerts(engine_for(config.warehouse.url))
-    alerts = alert_states(stored, plan.alerts, plan.period)
+    alerts = settled_alerts(engine_for(config.warehouse.url), plan.alerts, plan.period)
     if not alerts.empty:
         create_table_artifact(
             key="alerts", description=f"Alerts after the {plan.period} plan",

@@ -4,22 +4,28 @@ A push is keyed by (alert key, occurrence, event, channel), where the occurrence
 alert's first_seen period and the event is `raised`, `escalated:<severity>` or `resolved`.
 A new alert is raised once; a severity rise is pushed once per level; a resolution is
 announced once; an unchanged open alert is never pushed again. Channels: `email` (one
-digest per head per run), `webhook` (one POST per push), `prefect` (an event, emitted by
-the task layer).
+digest per head per run), `webhook` (one POST per push), `prefect` (an event, emitted
+through the callback the task layer passes in). `push_alerts` is the whole loop.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
 
 import pandas as pd
+from sqlalchemy.engine import Engine
 
 from sop.alerts.lifecycle import SEVERITY_RANK
+from sop.alerts.store import done_pushes, record_pushes
+from sop.config import Config
+from sop.mail import Mailer, MailError
+from sop.outputs import Outputs
 
 PUSH_COLUMNS = ("push_key", "alert_key", "occurrence", "event", "channel", "severity")
 
@@ -125,14 +131,15 @@ def post_webhook(url: str, payload: dict, timeout: float = 10.0) -> None:
         raise PushError(f"webhook {url} unreachable: {reason}", True) from None
 
 
-def alert_digest(pushes: list[Push], sender: str, recipient: str, period: str) -> EmailMessage:
-    """One e-mail listing the alert pushes owed to one department head."""
-    msg = EmailMessage()
+def alert_digest(mailer: Mailer, pushes: list[Push], recipient: str,
+                 period: str) -> EmailMessage:
+    """One e-mail listing the alert pushes owed to one department head; its Message-ID
+    follows from the pushes it carries, so the same digest sent twice is one message."""
     n = len(pushes)
-    msg["Subject"] = f"[S&OP {period}] {n} alert{'s' if n != 1 else ''} for you"
-    msg["From"], msg["To"] = sender, recipient
-    msg["Date"] = formatdate(localtime=False)
-    msg["Message-ID"] = make_msgid(domain="sop.local")
+    key = "alerts/" + hashlib.sha256("|".join(sorted(p.push_key for p in pushes)).encode()
+                                     ).hexdigest()[:16] + f"/{recipient.lower()}"
+    msg = mailer.message(f"[S&OP {period}] {n} alert{'s' if n != 1 else ''} for you",
+                         [recipient], key=key)
     lines = [f"S&OP alerts ({period})", ""]
     for p in sorted(pushes, key=lambda p: -SEVERITY_RANK.get(p.severity, 0)):
         lines.append(f"- {push_text(p)}")
@@ -149,3 +156,52 @@ def recipients_for(owners: str, heads: dict[str, list[str]]) -> list[str]:
             if addr not in out:
                 out.append(addr)
     return out
+
+
+def push_alerts(engine: Engine, config: Config, alerts: pd.DataFrame, period: str,
+                mailer: Mailer, emit: Callable[[Push], None] | None = None) -> dict[str, int]:
+    """Push what is owed on every channel, recording each push right after it succeeded, so
+    a re-run or retry pushes nothing twice and a channel that failed catches up next time:
+    Prefect events through `emit` (the task layer's; None: no event channel), the webhook,
+    one e-mail digest per owning head. Returns pushes per channel; raises PushError at the
+    end when any failed (transient when all failures were)."""
+    settings = config.alerts
+    channels = tuple(c for c, on in (("webhook", bool(settings.webhook_url)),
+                                     ("prefect", settings.prefect_events and emit is not None))
+                     if on)
+    heads = config.heads_by_department() if settings.email else None
+    owed = pending_pushes(alerts, done_pushes(engine), channels, heads)
+    errors: list[Exception] = []
+    counts: dict[str, int] = {}
+    for push in (p for p in owed if p.channel == "prefect"):
+        emit(push)
+        record_pushes(engine, [push.as_row()])
+        counts["prefect"] = counts.get("prefect", 0) + 1
+    for push in (p for p in owed if p.channel == "webhook"):
+        try:
+            post_webhook(settings.webhook_url, webhook_payload(push) | {
+                "push_key": push.push_key}, settings.webhook_timeout_seconds)
+        except PushError as e:
+            errors.append(e)
+            continue
+        record_pushes(engine, [push.as_row()])
+        counts["webhook"] = counts.get("webhook", 0) + 1
+    by_recipient: dict[str, list[Push]] = {}
+    for push in (p for p in owed if p.channel.startswith("email:")):
+        by_recipient.setdefault(push.channel.removeprefix("email:"), []).append(push)
+    outbox = Outputs.at(config.output_dir).alerts_outbox(period)
+    for recipient, pushes in by_recipient.items():
+        msg = alert_digest(mailer, pushes, recipient, period)
+        tag = msg["X-SOP-Key"].split("/")[1][:12]
+        try:
+            mailer.send(msg, outbox / f"{recipient}-{tag}.eml")
+        except MailError as e:
+            errors.append(e)
+            continue
+        record_pushes(engine, [p.as_row() for p in pushes])
+        counts["email"] = counts.get("email", 0) + len(pushes)
+    if errors:
+        transient = all(getattr(e, "transient", False) for e in errors)
+        raise PushError(f"{len(errors)} alert push(es) failed: "
+                        + "; ".join(str(e) for e in errors), transient)
+    return counts

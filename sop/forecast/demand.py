@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
+from sop.contracts import counts_as_demand
 from sop.periods import parse_period
 
 LEVELS: tuple[str, ...] = ("total", "category", "region", "category_region", "sku_region")
 UNKNOWN = "(unknown)"
-
-
-def not_cancelled(status: pd.Series) -> np.ndarray:
-    """True where the status is not 'cancelled' (any case); missing statuses count as open.
-    Compared once per distinct status, not per order line."""
-    codes, uniques = pd.factorize(status, use_na_sentinel=True)
-    keep = np.array([str(u).lower() != "cancelled" for u in uniques] + [True], dtype=bool)
-    return keep[codes]  # code -1 (missing) picks the trailing True
 
 
 def sales_monthly(sales_orders: pd.DataFrame, products: pd.DataFrame,
@@ -25,7 +17,7 @@ def sales_monthly(sales_orders: pd.DataFrame, products: pd.DataFrame,
 
     Order lines are first added up per month x sku x customer (the category follows from the
     sku, the region from the customer), and only those sums get their category and region."""
-    keep = not_cancelled(sales_orders["status"])
+    keep = counts_as_demand(sales_orders["status"])
     col = {c: sales_orders[c].to_numpy()[keep] for c in ("order_date", "customer_id", "sku",
                                                          "qty", "unit_price")}
     month = col["order_date"].astype("datetime64[M]").astype("datetime64[ns]")

@@ -197,3 +197,18 @@ def reconciled_from_base(series: pd.DataFrame, bases: list[BaseForecasts],
 
 def _level_order(col: pd.Series) -> pd.Series:
     return col.map({lv: i for i, lv in enumerate(LEVELS)}) if col.name == "level" else col
+
+
+@dataclass(frozen=True)
+class ForecastChunks:
+    """The hierarchy's series in chunks, and what every chunk shares."""
+
+    chunks: list[pd.DataFrame]
+    profiles: pd.DataFrame  # borrowed_profiles of the whole hierarchy
+    end: pd.Timestamp  # the hierarchy's last month
+
+
+def forecast_chunks(series: pd.DataFrame, n: int) -> ForecastChunks:
+    """`series` in `n` chunks for the base forecasts (`base_forecasts` per chunk, then
+    `reconciled_from_base` over all of them)."""
+    return ForecastChunks(series_chunks(series, n), borrowed_profiles(series), series["ds"].max())

@@ -52,3 +52,8 @@ def as_of(frame: pd.DataFrame, dataset: str, period: str) -> pd.DataFrame:
         return frame
     dates = frame[contract.date_column]
     return frame[dates <= period_end(period)].reset_index(drop=True)
+
+
+def staged_as_of(frames: dict[str, pd.DataFrame], period: str) -> dict[str, pd.DataFrame]:
+    """Every dataset cast to its contract types, fact rows dated up to the end of `period`."""
+    return {name: as_of(staged(frame, name), name, period) for name, frame in frames.items()}

@@ -7,9 +7,8 @@ head) -> verified (by a requesting head); cancelled (by a requesting head) from 
 but verified. `overdue` is derived, never stored: a signed item past its due date
 (`status_on`), so no job has to flip it and it ends by itself when the item is done.
 
-Every change is a pure function returning the new item and a `Change` for the history;
-an illegal one raises ItemError naming the item, its status and why. No database, no clock,
-no environment: callers pass `at` (when) and `today`.
+Every change is a pure function returning the new item and a `Change` for the history; an
+illegal one raises ItemError naming item, status and why. No database, clock or environment.
 """
 
 from __future__ import annotations

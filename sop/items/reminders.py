@@ -11,21 +11,18 @@ what is still owed.
 
 from __future__ import annotations
 
-import ssl
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from email.message import EmailMessage
-from email.utils import format_datetime
 from pathlib import Path
 
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from sop.config import SmtpConfig
 from sop.items.model import Heads, Item, listed_items
 from sop.items.store import record_reminder, sent_reminders, stored_items
-from sop.packets.delivery import DeliveryError, send_smtp, write_eml
+from sop.mail import Mailer, MailError
 from sop.warehouse import now_utc
 
 REMIND_DAYS = 3
@@ -86,21 +83,14 @@ def _when(item: Item, today: date) -> str:
     return f"due in {days} day{'s' if days != 1 else ''} ({item.due.isoformat()})"
 
 
-def reminder_message(reminder: Reminder, sender: str, today: date, *,
-                     date_header: datetime | None = None) -> EmailMessage:
+def reminder_message(mailer: Mailer, reminder: Reminder, today: date) -> EmailMessage:
     """The plain-text reminder: To the owner, Cc the responsible heads."""
     item, when = reminder.item, _when(reminder.item, today)
     short = item.requirement if len(item.requirement) <= 60 else item.requirement[:57] + "..."
-    msg = EmailMessage()
-    msg["Subject"] = f"[S&OP] Coordination item {item.item_id} {when.split(' (')[0]}: {short}"
-    msg["From"] = sender
-    msg["To"] = reminder.recipients[0]
-    if len(reminder.recipients) > 1:
-        msg["Cc"] = ", ".join(reminder.recipients[1:])
-    msg["Date"] = format_datetime(date_header or datetime.now(UTC))
-    msg["Message-ID"] = reminder_message_id(item.item_id, reminder.kind)
-    msg["X-SOP-Key"] = reminder.key
-    msg["Auto-Submitted"] = "auto-generated"
+    msg = mailer.message(
+        f"[S&OP] Coordination item {item.item_id} {when.split(' (')[0]}: {short}",
+        reminder.recipients[:1], cc=reminder.recipients[1:], key=reminder.key,
+        mid=reminder_message_id(item.item_id, reminder.kind))
     lines = [
         f"Coordination item {item.item_id} is {when}.", "",
         f"Requirement:         {item.requirement}",
@@ -122,38 +112,28 @@ def reminder_message(reminder: Reminder, sender: str, today: date, *,
     return msg
 
 
-def deliver_reminders(engine: Engine, heads: Heads, smtp: SmtpConfig | None,
-                      outbox: str | Path, today: date, *, sender_fallback: str = "sop@localhost",
-                      tls_context: ssl.SSLContext | None = None) -> list[dict]:
-    """Send every owed reminder (SMTP when `smtp` is given, else `<outbox>/<id>-<kind>.eml`)
+def deliver_reminders(engine: Engine, heads: Heads, mailer: Mailer, outbox: str | Path,
+                      today: date) -> list[dict]:
+    """Send every owed reminder through `mailer` (without SMTP: `<outbox>/<id>-<kind>.eml`)
     and record each right after it went out. Returns one dict per reminder sent; raises
-    DeliveryError after trying all when any failed (transient when all failures were)."""
-    sender = str(smtp.sender) if smtp is not None else sender_fallback
+    MailError after trying all when any failed (transient when all failures were)."""
     owed = owed_reminders(stored_items(engine), sent_reminders(engine), heads, today)
     sent, errors = [], []
     for reminder in owed:
-        item, location = reminder.item, None
-        msg = reminder_message(reminder, sender, today)
+        item = reminder.item
+        msg = reminder_message(mailer, reminder, today)
         try:
-            if smtp is not None:
-                send_smtp(msg, smtp, tls_context=tls_context)
-            else:
-                location = str(write_eml(msg, Path(outbox) / f"{item.item_id}-{reminder.kind}.eml"))
-        except DeliveryError as e:
+            location = mailer.send(msg, Path(outbox) / f"{item.item_id}-{reminder.kind}.eml")
+        except MailError as e:
             errors.append(e)
             continue
-        except OSError as e:
-            errors.append(DeliveryError(f"{reminder.key}: cannot write .eml: {e}",
-                                        transient=False))
-            continue
         row = {"item_id": item.item_id, "kind": reminder.kind,
-               "recipients": ", ".join(reminder.recipients),
-               "channel": "smtp" if smtp is not None else "file",
+               "recipients": ", ".join(reminder.recipients), "channel": mailer.channel,
                "message_id": msg["Message-ID"], "location": location, "sent_at": now_utc()}
         record_reminder(engine, row)
         sent.append(row)
     if errors:
-        raise DeliveryError(f"{len(errors)} of {len(owed)} item reminders failed: "
-                            + "; ".join(str(e) for e in errors),
-                            transient=all(e.transient for e in errors))
+        raise MailError(f"{len(errors)} of {len(owed)} item reminders failed: "
+                        + "; ".join(str(e) for e in errors),
+                        transient=all(e.transient for e in errors))
     return sent

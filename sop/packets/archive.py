@@ -2,7 +2,7 @@
 
 The folder holds the packet as a page (packet.html, with its chart PNGs beside it), as plain
 text (packet.txt), as PDF (packet.pdf) and workbook (packet.xlsx), and the .eml of each
-message sent (written by sop.packets.delivery). A new render of the same period replaces the page,
+message sent (written by sop.packets.delivery; every path: sop.outputs). A new render of the same period replaces the page,
 the text, the charts and the attachments; the .eml files stay.
 """
 
@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Protocol
+
+from sop.outputs import Outputs
 
 ATTACHMENT_FILES = {"application/pdf": ("pdf", "packet.pdf"),
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":
@@ -23,19 +25,6 @@ class ArchivedPacket(Protocol):
     text: str
 
 
-def packet_dir(output_dir: str | Path, period: str, department: str) -> Path:
-    return Path(output_dir) / "packets" / period / department
-
-
-def packets_root(output_dir: str | Path) -> Path:
-    """The folder under which sop.packets.delivery keeps each message sent (.eml)."""
-    return Path(output_dir) / "packets"
-
-
-def outbox_dir(output_dir: str | Path) -> Path:
-    return Path(output_dir) / "outbox"
-
-
 def _write(path: Path, content: bytes) -> Path:
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_bytes(content)
@@ -47,7 +36,7 @@ def archive_packet(packet: ArchivedPacket, output_dir: str | Path, period: str,
                    department: str) -> dict[str, Path]:
     """Write the packet's files (replacing an earlier render of the same period) and return
     their paths by kind: html, text, pdf, xlsx, and one `chart-...` entry per image."""
-    folder = packet_dir(output_dir, period, department)
+    folder = Outputs.at(output_dir).packet_dir(period, department)
     folder.mkdir(parents=True, exist_ok=True)
     page = getattr(packet, "page_html", "") or packet.html
     paths = {"html": _write(folder / "packet.html", page.encode("utf-8")),

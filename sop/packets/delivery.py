@@ -1,4 +1,4 @@
-"""Packet e-mails: the message, sending it over SMTP or writing it as .eml, and the outbox
+"""Packet e-mails: the message (sent through sop.mail), and the outbox
 that delivers each packet exactly once per (period, department, recipient).
 
 The outbox is the warehouse table `sop_deliveries`. `deliver_packets` first records every
@@ -13,22 +13,19 @@ coordinated here (the flow runs once per period).
 from __future__ import annotations
 
 import hashlib
-import os
-import re
-import smtplib
-import ssl
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import format_datetime
 from pathlib import Path
 from typing import Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from sop.config import SmtpConfig
+from sop.mail import Mailer, MailError
+from sop.mail import write_eml as write_copy
+from sop.outputs import Outputs, mail_file_name
 from sop.warehouse import deliveries, now_utc, upsert_rows
 
 
@@ -40,18 +37,6 @@ class Packet(Protocol):
     subject: str
     html: str
     text: str
-
-
-class DeliveryError(RuntimeError):
-    """A packet could not be delivered. `transient` is True when trying again later may work
-    (connection refused, timeout, 4xx reply), False for permanent failures (5xx reply, TLS or
-    login refused). `results` holds every key's outcome when raised by `deliver_packets`."""
-
-    def __init__(self, message: str, *, transient: bool,
-                 results: Iterable[DeliveryResult] = ()) -> None:
-        super().__init__(message)
-        self.transient = transient
-        self.results = list(results)
 
 
 @dataclass(frozen=True)
@@ -87,20 +72,14 @@ def message_id(period: str, department: str, recipient: str, resend: str | None 
     return f"<{kind}-{period}-{department}-{digest.hexdigest()[:16]}@sop.local>"
 
 
-def packet_message(rendered: Packet, sender: str, recipient: str, period: str,
-                   department: str, *, date: datetime | None = None,
-                   mid: str | None = None) -> EmailMessage:
+def packet_message(mailer: Mailer, rendered: Packet, recipient: str, period: str,
+                   department: str, *, mid: str | None = None) -> EmailMessage:
     """The e-mail for one recipient: multipart/alternative (plain text, then HTML); the HTML
     inside multipart/related with the packet's images, referenced by Content-ID; all inside
     multipart/mixed with the attachments (PDF, workbook) when the packet has them."""
-    msg = EmailMessage()
-    msg["Subject"] = rendered.subject
-    msg["From"] = sender
-    msg["To"] = recipient
-    msg["Date"] = format_datetime(date or datetime.now(UTC))
-    msg["Message-ID"] = mid or message_id(period, department, recipient)
-    msg["X-SOP-Key"] = delivery_key(period, department, recipient)
-    msg["Auto-Submitted"] = "auto-generated"
+    msg = mailer.message(rendered.subject, [recipient],
+                         key=delivery_key(period, department, recipient),
+                         mid=mid or message_id(period, department, recipient))
     msg.set_content(rendered.text, subtype="plain", charset="utf-8")
     msg.add_alternative(rendered.html, subtype="html", charset="utf-8")
     digest = hashlib.sha256(f"{msg['Message-ID']}\n{rendered.text}\n{rendered.html}".encode())
@@ -119,71 +98,6 @@ def packet_message(rendered: Packet, sender: str, recipient: str, period: str,
     for i, part in enumerate(p for p in msg.walk() if p.is_multipart()):
         part.set_boundary(f"==sop-{digest.hexdigest()[:24]}-{i}==")  # same packet, same bytes
     return msg
-
-
-def _decode(text: bytes | str) -> str:
-    return text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
-
-
-def send_smtp(message: EmailMessage, smtp: SmtpConfig, *,
-              tls_context: ssl.SSLContext | None = None) -> None:
-    """Send `message` through the configured server (security none / starttls / ssl, login
-    when a username is set). `tls_context` defaults to the system's verifying context.
-    Raises DeliveryError naming host:port and the recipient."""
-    where, rcpt = f"{smtp.host}:{smtp.port}", message["To"]
-
-    def error(text: str, transient: bool) -> DeliveryError:
-        kind = "transient" if transient else "permanent"
-        return DeliveryError(f"SMTP {where}, recipient {rcpt}: {text} ({kind})",
-                             transient=transient)
-
-    context = tls_context or ssl.create_default_context()
-    try:
-        if smtp.security == "ssl":
-            client: smtplib.SMTP = smtplib.SMTP_SSL(smtp.host, smtp.port, context=context,
-                                                    timeout=smtp.timeout_seconds)
-        else:
-            client = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout_seconds)
-        with client:
-            client.ehlo()
-            if smtp.security == "starttls":
-                client.starttls(context=context)
-                client.ehlo()
-            if smtp.username:
-                client.login(smtp.username, smtp.password or "")
-            refused = client.send_message(message)
-    except smtplib.SMTPRecipientsRefused as e:
-        codes = [code for code, _ in e.recipients.values()]
-        detail = "; ".join(f"{r}: {c} {_decode(m)}" for r, (c, m) in e.recipients.items())
-        raise error(f"recipient refused ({detail})",
-                    all(400 <= c < 500 for c in codes)) from e
-    except smtplib.SMTPResponseException as e:
-        raise error(f"server replied {e.smtp_code} {_decode(e.smtp_error)}",
-                    not 500 <= e.smtp_code < 600) from e
-    except smtplib.SMTPServerDisconnected as e:
-        raise error(f"server disconnected: {e}", True) from e
-    except smtplib.SMTPException as e:  # e.g. STARTTLS or AUTH not offered
-        raise error(str(e), False) from e
-    except ssl.SSLError as e:  # certificate or protocol mismatch: a configuration problem
-        raise error(f"TLS failed: {e}", False) from e
-    except OSError as e:  # refused, unreachable, timed out, name not resolved
-        raise error(f"cannot connect: {e}", True) from e
-    if refused:
-        raise error(f"recipient refused: {refused}", False)
-
-
-def write_eml(message: EmailMessage, path: str | Path) -> Path:
-    """Write `message` to `path` (atomically; parent folders created) and return the path."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_bytes(message.as_bytes())
-    os.replace(tmp, target)
-    return target
-
-
-def _file_name(recipient: str) -> str:
-    return re.sub(r"[^A-Za-z0-9@._+-]", "_", recipient) + ".eml"
 
 
 def _pending(packets: Mapping[str, Packet], recipients: Mapping[str, Iterable[str]]
@@ -226,24 +140,20 @@ def _owed(old: sa.Row | None, period: str, department: str, recipient: str,
 
 
 def deliver_packets(engine: Engine, period: str, packets: Mapping[str, Packet],
-                    recipients: Mapping[str, Iterable[str]], smtp: SmtpConfig | None,
-                    outbox_dir: str | Path, sender_fallback: str = "sop@localhost",
-                    resend: Iterable[str] = frozenset(), *,
-                    tls_context: ssl.SSLContext | None = None,
-                    archive_dir: str | Path | None = None,
+                    recipients: Mapping[str, Iterable[str]], mailer: Mailer,
+                    output_dir: str | Path, resend: Iterable[str] = frozenset(), *,
                     resend_token: str | None = None) -> list[DeliveryResult]:
     """Deliver each department's packet to each of its recipients, exactly once per
-    (period, department, recipient): over SMTP when `smtp` is given, else as
-    `<outbox_dir>/<period>/<department>/<recipient>.eml`. Each message sent is also kept as
-    `<archive_dir>/<period>/<department>/<recipient>.eml` when `archive_dir` is given.
+    (period, department, recipient), through `mailer`: over SMTP, or without one as
+    `outbox/<period>/<department>/<recipient>.eml` under `output_dir`. Each message sent is
+    also kept beside its packet, `packets/<period>/<department>/<recipient>.eml`.
 
     Deliveries already `sent` are skipped unless their department is in `resend`: those are
     sent again, once per `resend_token` (give the run's id, so that a retry of the same run
     does not send twice; None: a fresh token, i.e. send again now), with a new Message-ID.
-    Raises DeliveryError (with `results`) after trying all when any failed; returns one
+    Raises MailError (with `results`) after trying all when any failed; returns one
     result per key otherwise."""
-    channel = "smtp" if smtp is not None else "file"
-    sender = str(smtp.sender) if smtp is not None else sender_fallback
+    channel, out = mailer.channel, Outputs.at(output_dir)
     again = set(resend)
     token = resend_token or datetime.now(UTC).isoformat()
     keys = _pending(packets, recipients)
@@ -268,26 +178,23 @@ def deliver_packets(engine: Engine, period: str, packets: Mapping[str, Packet],
                 "channel": channel}])
             todo.append((department, recipient, mid))
     for department, recipient, mid in todo:
-        msg = packet_message(packets[department], sender, recipient, period, department,
+        msg = packet_message(mailer, packets[department], recipient, period, department,
                              mid=mid)
-        location = archived = None
+        name = mail_file_name(recipient)
         try:
-            if archive_dir is not None:
-                archived = str(write_eml(msg, Path(archive_dir) / period / department
-                                         / _file_name(recipient)))
-            if smtp is not None:
-                send_smtp(msg, smtp, tls_context=tls_context)
-            else:
-                location = str(write_eml(msg, Path(outbox_dir) / period / department
-                                         / _file_name(recipient)))
-        except (DeliveryError, OSError) as e:
-            text = str(e) if isinstance(e, DeliveryError) else f"cannot write .eml: {e}"
+            location = mailer.send(msg, out.packet_outbox(period, department) / name)
+        except MailError as e:
+            text = str(e)
             attempts = _mark(engine, period, department, recipient, status="failed",
                              last_error=text[:2000])
             results[(department, recipient)] = DeliveryResult(
                 period, department, recipient, "failed", channel, mid, attempts, error=text,
-                transient=isinstance(e, DeliveryError) and e.transient)
+                transient=e.transient)
             continue
+        try:  # the copy kept beside the packet; the message has gone out either way
+            archived = str(write_copy(msg, out.packet_dir(period, department) / name))
+        except MailError:
+            archived = None
         attempts = _mark(engine, period, department, recipient, status="sent",
                          sent_at=now_utc(), last_error=None, location=location)
         results[(department, recipient)] = DeliveryResult(
@@ -297,7 +204,7 @@ def deliver_packets(engine: Engine, period: str, packets: Mapping[str, Packet],
     failed = [r for r in ordered if r.status == "failed"]
     if failed:
         detail = "; ".join(f"{r.key}: {r.error}" for r in failed)
-        raise DeliveryError(
+        raise MailError(
             f"{len(failed)} of {len(ordered)} packet deliveries for {period} failed: {detail}",
             transient=all(r.transient for r in failed), results=ordered)
     return ordered

@@ -1,11 +1,17 @@
-"""Budget versions in the warehouse: drafts replaced, approved versions frozen."""
+"""Budget versions in the warehouse: drafts built and replaced, approved versions frozen."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from sop.config import PlanningConfig
+from sop.periods import parse_period
+from sop.planning.budget import budget_by_month, next_budget_version, promotion_plan
 from sop.warehouse import budgets, table_records
 
 
@@ -42,3 +48,36 @@ def approve_version(engine: Engine, version_id: str) -> int:
     if not n:
         raise BudgetVersionError(f"no budget version {version_id!r} in the warehouse")
     return n
+
+
+@dataclass(frozen=True)
+class BudgetDraft:
+    version_id: str
+    year: int
+    rows: int
+    budget: pd.DataFrame  # month x region x category (x customer)
+    promotions: pd.DataFrame  # the year's planned promotions
+
+    @property
+    def revenue(self) -> float:
+        return float(self.budget["revenue"].sum())
+
+    def by_category(self) -> pd.DataFrame:
+        return self.budget.groupby("category", as_index=False)[["qty", "revenue"]].sum()
+
+
+def draft_budget(engine: Engine, data: Mapping[str, pd.DataFrame], period: str,
+                 year: int | None, planning: PlanningConfig) -> BudgetDraft:
+    """Build and store the budget draft for `year` (default: the year after `period`) from
+    the actuals through `period`: the next version number after the stored ones (an approved
+    version is never touched; a draft of the same number is replaced)."""
+    from sop.planning.build import demand_history  # the forecasting libraries, when needed
+
+    year = year or parse_period(period).year + 1
+    monthly, _ = demand_history(data, period, planning)
+    version = next_budget_version(stored_versions(engine), year)
+    budget = budget_by_month(monthly, year, planning.budget_growth_pct, planning.budget_amount,
+                             version_id=version)
+    promos = promotion_plan(data["promotions"], monthly, budget)
+    rows = store_budget_version(engine, budget)
+    return BudgetDraft(version, year, rows, budget, promos)

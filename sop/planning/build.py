@@ -10,10 +10,11 @@ against the latest stored forecast.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
+from sqlalchemy.engine import Engine
 
 from sop.alerts.demand import demand_moved_alerts, forecast_vs_budget_alerts
 from sop.alerts.lifecycle import alert_frame, growth_by_category
@@ -25,24 +26,16 @@ from sop.forecast.customers import customer_allocation
 from sop.forecast.demand import hierarchy_series, sales_monthly
 from sop.forecast.hierarchy import ReconciledForecast, reconciled_forecast
 from sop.periods import parse_period
-from sop.plan import BUDGET_COLUMNS, FORECAST_COLUMNS, Plan
+from sop.plan import BUDGET_COLUMNS, FORECAST_COLUMNS, History, Plan
 from sop.planning.balance import open_order_demand, projected_balance, service_level_safety_stock
 from sop.planning.budget import BudgetError, budget_by_month, promotion_plan
 from sop.planning.materials import material_balance, material_requirements
 from sop.planning.procurement import lead_time_drift, material_lead_times, price_trend
+from sop.planning.store import latest_forecast_run, stored_history
 
 
 class PlanningError(ValueError):
     pass
-
-
-@dataclass(frozen=True)
-class History:
-    """Earlier runs' outputs the rules compare against (empty frames on a first run)."""
-
-    budgets: pd.DataFrame = field(default_factory=pd.DataFrame)
-    forecasts: pd.DataFrame = field(default_factory=pd.DataFrame)  # all stored runs
-    previous_balance: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def customer_series(monthly: pd.DataFrame) -> pd.DataFrame:
@@ -193,3 +186,32 @@ def plan_from_forecast(data: Mapping[str, pd.DataFrame], period: str, monthly: p
                 accuracy=accuracy_by_level(history.forecasts, series, customers),
                 customer_forecast=allocated, promotion_plan=promos,
                 reconciliation=rec.method)
+
+
+def cycle_plan(engine: Engine, data: Mapping[str, pd.DataFrame], period: str,
+               monthly: pd.DataFrame, series: pd.DataFrame, rec: ReconciledForecast,
+               planning: PlanningConfig, thresholds: Thresholds,
+               quality_notes: tuple[str, ...] = ()) -> Plan:
+    """The monthly cycle's plan: `plan_from_forecast` against the stored history of earlier
+    runs, carrying the gate's warnings (shown once, in the data-quality section)."""
+    plan = plan_from_forecast(data, period, monthly, series, rec, planning, thresholds,
+                              stored_history(engine, period))
+    return replace(plan, quality_notes=tuple(quality_notes))
+
+
+def rebalanced_plan(engine: Engine, data: Mapping[str, pd.DataFrame], period: str,
+                    planning: PlanningConfig, thresholds: Thresholds) -> Plan:
+    """Balance and alerts on fresh data (`data` staged as of `period`) against the latest
+    stored forecast run, without a new forecast: the daily watch. The plan is that run's
+    period; stock is taken as of `period`."""
+    run_period, forecast = latest_forecast_run(engine, period)
+    if run_period is None:
+        raise PlanningError(f"no stored forecast run on or before {period}: run the monthly "
+                            "cycle first (sop run --config FILE)")
+    history = stored_history(engine, run_period)
+    monthly, series = demand_history(data, run_period, planning)
+    view = supply_view(data, run_period, forecast, series, history.budgets, planning,
+                       thresholds, history, stock_asof=period)
+    return Plan(period=run_period, sales_monthly=monthly, forecast=forecast,
+                budget=history.budgets, balance=view.balance, alerts=view.alerts,
+                notes=view.notes, material_balance=view.material_balance)

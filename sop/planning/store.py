@@ -6,16 +6,15 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from sop.plan import Plan
+from sop.periods import parse_period, shift_period
+from sop.plan import History, Plan
 from sop.warehouse import (
     accuracy,
-    alert_pushes,
     alerts,
     balances,
     budgets,
     forecasts,
     now_utc,
-    runs,
     table_records,
     upsert_rows,
 )
@@ -24,11 +23,6 @@ from sop.warehouse import (
 def stored_budgets(engine: Engine, year: int) -> pd.DataFrame:
     with engine.connect() as conn:
         return pd.read_sql(sa.select(budgets).where(budgets.c.year == year), conn)
-
-
-def stored_alerts(engine: Engine) -> pd.DataFrame:
-    with engine.connect() as conn:
-        return pd.read_sql(sa.select(alerts), conn)
 
 
 def store_plan(engine: Engine, plan: Plan, run_id: str, alert_rows: pd.DataFrame) -> dict[str, int]:
@@ -66,11 +60,6 @@ def store_plan(engine: Engine, plan: Plan, run_id: str, alert_rows: pd.DataFrame
     return counts
 
 
-def record_run(engine: Engine, row: dict) -> None:
-    with engine.begin() as conn:
-        upsert_rows(conn, runs, [row])
-
-
 def stored_forecasts(engine: Engine, levels: tuple[str, ...], before: str) -> pd.DataFrame:
     """Forecast rows of earlier runs (as-of period < `before`) at the given levels."""
     q = sa.select(forecasts).where(forecasts.c.level.in_(levels), forecasts.c.period < before)
@@ -96,31 +85,10 @@ def stored_balance(engine: Engine, period: str) -> pd.DataFrame:
     return frame.assign(ds=pd.to_datetime(frame["ds"]))
 
 
-def done_pushes(engine: Engine) -> pd.DataFrame:
-    with engine.connect() as conn:
-        return pd.read_sql(sa.select(alert_pushes), conn)
-
-
-def record_pushes(engine: Engine, rows: list[dict]) -> None:
-    with engine.begin() as conn:
-        upsert_rows(conn, alert_pushes, [{**r, "pushed_at": now_utc()} for r in rows])
-
-
-def store_alert_states(engine: Engine, alert_rows: pd.DataFrame) -> int:
-    """Upsert alerts by key (the watch flow's write; the monthly cycle uses store_plan)."""
-    rows = table_records(alert_rows.assign(updated_at=now_utc()), alerts)
-    with engine.begin() as conn:
-        upsert_rows(conn, alerts, rows)
-    return len(rows)
-
-
-def stored_history(engine: Engine, period: str):
-    """The earlier runs' outputs that planning `period` compares against (a
-    `sop.planning.build.History`): the year's budgets, every stored forecast run before the
-    period (total, category, region, customer levels), last month's projected balance."""
-    from sop.periods import parse_period, shift_period
-    from sop.planning.build import History  # planning imports the forecasting libraries
-
+def stored_history(engine: Engine, period: str) -> History:
+    """The earlier runs' outputs that planning `period` compares against: the year's
+    budgets, every stored forecast run before the period (total, category, region, customer
+    levels), last month's projected balance."""
     return History(budgets=stored_budgets(engine, parse_period(period).year),
                    forecasts=stored_forecasts(engine, ("total", "category", "region", "customer"),
                                               before=period),

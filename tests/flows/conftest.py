@@ -12,6 +12,9 @@ import yaml
 from sop.config import DEPARTMENTS
 
 END = "2026-10"
+# The day the tests run as: the clock is injected (flows' `today`, the CLI's `--today`), so
+# the suite passes whatever the machine's date (a test runs the suite under faketime).
+TODAY = "2026-11-05"
 
 
 @pytest.fixture(scope="session", autouse=True)

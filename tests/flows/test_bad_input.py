@@ -18,9 +18,9 @@ import sqlalchemy as sa
 from flows.monthly import monthly_cycle
 from sop.quality.gate import QualityGateError
 from sop.warehouse import runs, warehouse_engine
-from tests.flows.conftest import END, write_config
+from tests.flows.conftest import END, TODAY, write_config
 
-FUTURE = (date.today() + timedelta(days=400)).isoformat()
+FUTURE = (date.fromisoformat(TODAY) + timedelta(days=400)).isoformat()
 PLAN_TABLES = ("sop_forecasts", "sop_balances", "sop_alerts", "sop_deliveries", "sop_budgets")
 
 
@@ -140,7 +140,7 @@ def test_broken_source_stops_the_cycle_with_its_reason(case, tmp_path, demo_erp)
     cfg = write_config(tmp_path, broken_erp(tmp_path, demo_erp, statements))
 
     with pytest.raises(QualityGateError) as stopped:
-        monthly_cycle(config_path=str(cfg), period=END)
+        monthly_cycle(config_path=str(cfg), period=END, today=TODAY)
 
     where = f"{dataset}.{column}" if column else dataset
     assert f"{where}: {expectation} failed" in str(stopped.value)
@@ -171,7 +171,7 @@ def test_quarantine_plans_on_the_rest_and_says_so_in_the_packets(tmp_path, demo_
         "UPDATE sales_orders SET status = 'lost' WHERE rowid = "
         "(SELECT MAX(rowid) FROM sales_orders)"])
     cfg = write_config(tmp_path, erp, datasets={"sales_orders": {"on_error": "quarantine"}})
-    result = monthly_cycle(config_path=str(cfg), period=END)
+    result = monthly_cycle(config_path=str(cfg), period=END, today=TODAY)
     counts = table_counts(tmp_path)
     assert counts["sop_quarantine"] == 1 and counts["sop_forecasts"] > 0
     assert all(d == "sent" for d in result["deliveries"])

@@ -6,12 +6,12 @@ import subprocess
 import sys
 
 from cli.main import main
-from tests.flows.conftest import END, write_config
+from tests.flows.conftest import END, TODAY, write_config
 
 
 def test_run_succeeds_and_prints_packet_paths(tmp_path, demo_erp, capsys):
     cfg = write_config(tmp_path, demo_erp)
-    assert main(["run", "--config", str(cfg), "--period", END]) == 0
+    assert main(["run", "--today", TODAY, "--config", str(cfg), "--period", END]) == 0
     out = capsys.readouterr().out
     assert f"packets/{END}/sales/packet.html" in out
 
@@ -37,7 +37,7 @@ def test_missing_table_names_dataset_and_source(tmp_path, capsys):
     erp = tmp_path / "empty.sqlite"
     sqlite3.connect(erp).close()
     cfg = write_config(tmp_path, f"sqlite:///{erp}")
-    assert main(["run", "--config", str(cfg), "--period", END]) == 1
+    assert main(["run", "--today", TODAY, "--config", str(cfg), "--period", END]) == 1
     err = capsys.readouterr().err
     assert "table 'products' not found in source" in err
     assert not (tmp_path / "out").exists()
@@ -45,7 +45,7 @@ def test_missing_table_names_dataset_and_source(tmp_path, capsys):
 
 def test_bad_period_is_rejected(tmp_path, demo_erp, capsys):
     cfg = write_config(tmp_path, demo_erp)
-    assert main(["run", "--config", str(cfg), "--period", "2026-13"]) == 1
+    assert main(["run", "--today", TODAY, "--config", str(cfg), "--period", "2026-13"]) == 1
     assert "YYYY-MM" in capsys.readouterr().err
 
 

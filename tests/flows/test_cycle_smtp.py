@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from flows.monthly import monthly_cycle
 from sop.config import DEPARTMENTS
-from tests.flows.conftest import END, write_config
+from tests.flows.conftest import END, TODAY, write_config
 from tests.integration.test_delivery_smtp import Recorder, start
 
 pytestmark = pytest.mark.integration
@@ -47,7 +47,7 @@ def test_transient_refusals_are_retried_and_each_head_gets_one_mail(tmp_path, de
         departments["sales_admin"]["locale"] = "zh"
         cfg = write_config(tmp_path, demo_erp, smtp=smtp_config(port), alerts=NO_ALERT_MAIL,
                            departments=departments)
-        result = monthly_cycle(config_path=str(cfg), period=END)
+        result = monthly_cycle(config_path=str(cfg), period=END, today=TODAY)
         # the retry inside the task sends only the two refused ones
         assert sorted(result["deliveries"]) == ["already_sent"] * 4 + ["sent"] * 2
         keys = handler.keys()
@@ -58,7 +58,7 @@ def test_transient_refusals_are_retried_and_each_head_gets_one_mail(tmp_path, de
         for msg in handler.messages:
             check_message(msg)
         check_archive_and_artifacts(tmp_path / "out" / "packets" / END)
-        monthly_cycle(config_path=str(cfg), period=END)
+        monthly_cycle(config_path=str(cfg), period=END, today=TODAY)
         assert len(handler.messages) == len(DEPARTMENTS)
     finally:
         controller.stop()
@@ -103,12 +103,12 @@ def test_permanent_refusal_fails_the_run_and_the_next_run_sends_what_is_owed(tmp
     try:
         cfg = write_config(tmp_path, demo_erp, smtp=smtp_config(port), alerts=NO_ALERT_MAIL)
         with pytest.raises(Exception, match="550"):
-            monthly_cycle(config_path=str(cfg), period=END)
+            monthly_cycle(config_path=str(cfg), period=END, today=TODAY)
         assert handler.messages == []
         assert {s for s, _ in attempts(tmp_path)} == {"failed"}
         handler.refuse = 0
-        monthly_cycle(config_path=str(cfg), period=END)
-        monthly_cycle(config_path=str(cfg), period=END)
+        monthly_cycle(config_path=str(cfg), period=END, today=TODAY)
+        monthly_cycle(config_path=str(cfg), period=END, today=TODAY)
         keys = handler.keys()
         assert len(set(keys)) == len(keys) == len(DEPARTMENTS)
         assert {s for s, _ in attempts(tmp_path)} == {"sent"}

@@ -10,9 +10,9 @@ from prefect import flow
 from sop.forecast.hierarchy import ReconciledForecast
 from tasks.forecast import (
     demand_for_period,
-    forecast_chunks,
     forecast_runner,
     reconcile_forecast,
+    split_forecast,
     submit_base_forecasts,
 )
 from tasks.ingest import extract_datasets, resolve_config, stage_datasets
@@ -27,7 +27,7 @@ def forecast_stage(config_path: str, period: str) -> ReconciledForecast:
     data = stage_datasets(extract_datasets(config, ("sales_orders", "products", "customers")),
                           period)
     _, series = demand_for_period(config, data, period)
-    parts = forecast_chunks(config, period, series)
+    parts = split_forecast(config, period, series)
     with forecast_runner(config.runner) as runner:
         futures = submit_base_forecasts(runner, config, period, parts)
         bases = [f.result() for f in futures]  # a failed chunk fails the run with its error

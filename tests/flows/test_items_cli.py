@@ -16,12 +16,13 @@ from sop.items.model import draft_item
 from sop.items.store import add_item, change_item, stored_history
 from sop.warehouse import alerts, upsert_rows, warehouse_engine
 from tasks.items import send_item_reminders
-from tests.flows.conftest import write_config
+from tests.flows.conftest import TODAY, write_config
 from tests.integration.test_delivery_smtp import Recorder, start
 
 SALES, SUPPLY, OWNER = "sales.head@example.com", "supply.head@example.com", "planner@example.com"
 HEADS = {d: [f"{d}.head@example.com"] for d in DEPARTMENTS}
-DUE = (date.today() + timedelta(days=40)).isoformat()
+DAY = date.fromisoformat(TODAY)  # the day the CLI runs as (--today)
+DUE = (DAY + timedelta(days=40)).isoformat()
 
 
 @pytest.fixture
@@ -30,7 +31,7 @@ def cfg(tmp_path) -> str:
 
 
 def sop(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
+    code = main([*argv, "--today", TODAY])
     out = capsys.readouterr()
     return code, out.out, out.err
 
@@ -103,13 +104,13 @@ def test_refusals_are_one_paragraph_and_exit_1(cfg, capsys, argv, message):
 
 def test_list_filters_by_department_status_and_period(cfg, capsys, tmp_path):
     engine = warehouse_engine(load_config(cfg, os.environ).warehouse.url)
-    past = date.today() - timedelta(days=60)
+    past = DAY - timedelta(days=60)
     late = add_item(engine, draft_item(
         period="2026-09", requesting="supply", responsible="procurement", requirement="late",
-        due=date.today() - timedelta(days=2), standard="s", owner=OWNER, actor=SUPPLY,
+        due=DAY - timedelta(days=2), standard="s", owner=OWNER, actor=SUPPLY,
         at=datetime(past.year, past.month, past.day), today=past)).item_id
     for actor in (SUPPLY, "procurement.head@example.com"):
-        change_item(engine, late, "sign", actor, HEADS, datetime.now())
+        change_item(engine, late, "sign", actor, HEADS, datetime(DAY.year, DAY.month, DAY.day))
     engine.dispose()
     mine = add(cfg, capsys, *BASIC)["item_id"]
 

@@ -8,21 +8,21 @@ from datetime import date, timedelta
 
 from cli.main import main
 from flows.monthly import monthly_cycle
-from tests.flows.conftest import END, write_config
+from tests.flows.conftest import END, TODAY, write_config
 
 
 def test_item_shows_in_owing_asking_and_management_packets_only(tmp_path, demo_erp, capsys):
     cfg = str(write_config(tmp_path, demo_erp))
-    due = (date.today() + timedelta(days=30)).isoformat()
-    assert main(["items", "add", "--config", cfg, "--as", "sales.head@example.com",
+    due = (date.fromisoformat(TODAY) + timedelta(days=30)).isoformat()
+    assert main(["items", "--today", TODAY, "add", "--config", cfg, "--as", "sales.head@example.com",
                  "--from", "sales", "--to", "supply", "--period", END, "--requirement",
                  "Build 2 weeks of extra stock for the promotion", "--due", due,
                  "--standard", "weeks of supply >= 6 at all centres", "--owner",
                  "planner@example.com", "--json"]) == 0
     item = json.loads(capsys.readouterr().out)["item_id"]
     for head in ("supply.head@example.com", "sales.head@example.com"):
-        assert main(["items", "sign", item, "--config", cfg, "--as", head]) == 0
-    monthly_cycle(config_path=cfg, period=END)
+        assert main(["items", "--today", TODAY, "sign", item, "--config", cfg, "--as", head]) == 0
+    monthly_cycle(config_path=cfg, period=END, today=TODAY)
     text = {d: (tmp_path / "out" / "packets" / END / d / "packet.txt").read_text()
             for d in ("sales", "supply", "management", "marketing", "procurement")}
     assert "Coordination items this department owes" in text["supply"]

@@ -13,7 +13,7 @@ from flows.monthly import monthly_cycle
 from sop.config import DEPARTMENTS
 from sop.demo import PLANTED_CATEGORY
 from sop.quality.gate import QualityGateError
-from tests.flows.conftest import END, write_config
+from tests.flows.conftest import END, TODAY, write_config
 
 
 def warehouse_counts(folder) -> dict[str, int]:
@@ -29,7 +29,7 @@ def warehouse_counts(folder) -> dict[str, int]:
 def first_run(tmp_path_factory, demo_erp):
     folder = tmp_path_factory.mktemp("cycle")
     cfg = write_config(folder, demo_erp)
-    result = monthly_cycle(config_path=str(cfg), period=END)
+    result = monthly_cycle(config_path=str(cfg), period=END, today=TODAY)
     return folder, cfg, result
 
 
@@ -60,7 +60,7 @@ def test_rerun_same_period_sends_nothing_and_keeps_one_set_of_rows(first_run):
     folder, cfg, _ = first_run
     before = warehouse_counts(folder)
     emls_before = {p: p.stat().st_mtime_ns for p in (folder / "out" / "outbox").rglob("*.eml")}
-    result = monthly_cycle(config_path=str(cfg), period=END)
+    result = monthly_cycle(config_path=str(cfg), period=END, today=TODAY)
     assert all(d == "already_sent" for d in result["deliveries"])
     after = warehouse_counts(folder)
     for table in ("sop_forecasts", "sop_balances", "sop_budgets", "sop_alerts", "sop_deliveries"):
@@ -72,7 +72,7 @@ def test_rerun_same_period_sends_nothing_and_keeps_one_set_of_rows(first_run):
 
 def test_resend_sends_one_department_again(first_run):
     folder, cfg, _ = first_run
-    result = monthly_cycle(config_path=str(cfg), period=END, resend=["marketing"])
+    result = monthly_cycle(config_path=str(cfg), period=END, resend=["marketing"], today=TODAY)
     assert sorted(result["deliveries"]).count("sent") == 1
 
 
@@ -86,7 +86,7 @@ def test_duplicate_order_line_stops_before_planning(tmp_path, demo_erp):
         con.execute("INSERT INTO sales_orders SELECT * FROM so2 LIMIT 1")
     cfg = write_config(tmp_path, f"sqlite:///{erp}")
     with pytest.raises(QualityGateError, match="sales_orders.*expect_compound_columns_to_be_unique"):
-        monthly_cycle(config_path=str(cfg), period=END)
+        monthly_cycle(config_path=str(cfg), period=END, today=TODAY)
     counts = warehouse_counts(tmp_path) if (tmp_path / "warehouse.sqlite").exists() else {}
     assert all(v == 0 for k, v in counts.items() if k != "sop_dq_results"), counts
     assert not (tmp_path / "out" / "outbox").exists()
@@ -96,4 +96,4 @@ def test_duplicate_order_line_stops_before_planning(tmp_path, demo_erp):
 def test_period_without_data_stops_with_a_message(tmp_path, demo_erp):
     cfg = write_config(tmp_path, demo_erp)
     with pytest.raises(QualityGateError, match="newest order_date is .* before 2027-03"):
-        monthly_cycle(config_path=str(cfg), period="2027-03")
+        monthly_cycle(config_path=str(cfg), period="2027-03", today=TODAY)

@@ -8,7 +8,7 @@ from email import policy
 import pytest
 
 from flows.monthly import monthly_cycle
-from tests.flows.conftest import END, write_config
+from tests.flows.conftest import END, TODAY, write_config
 
 
 def test_failed_run_notifies_operators_by_eml(tmp_path):
@@ -18,7 +18,7 @@ def test_failed_run_notifies_operators_by_eml(tmp_path):
     cfg = write_config(tmp_path, f"sqlite:///{erp}",
                        operators={"emails": ["ops@example.com"], "ui_url": "http://ui.test"})
     with pytest.raises(Exception, match="table 'products' not found"):
-        monthly_cycle(config_path=str(cfg), period=END)
+        monthly_cycle(config_path=str(cfg), period=END, today=TODAY)
     files = list((tmp_path / "out" / "outbox" / "operators").glob("*.eml"))
     assert len(files) == 1
     msg = email.message_from_bytes(files[0].read_bytes(), policy=policy.default)

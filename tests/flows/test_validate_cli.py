@@ -12,7 +12,7 @@ from prefect.artifacts import Artifact
 from cli.main import main
 from flows.ingest import ingest_validate
 from sop.quality.gate import QualityGateError
-from tests.flows.conftest import END, write_config
+from tests.flows.conftest import END, TODAY, write_config
 from tests.flows.test_bad_input import broken_erp, first_row
 
 NEGATIVE_QTY = [f"UPDATE sales_orders SET qty = -4 WHERE {first_row('sales_orders')}"]
@@ -28,7 +28,7 @@ def rows(folder, sql: str) -> list[tuple]:
 
 def test_clean_demo_passes_and_plans_nothing(tmp_path, demo_erp, capsys):
     cfg = write_config(tmp_path, demo_erp)
-    assert main(["validate", "--config", str(cfg), "--period", END]) == 0
+    assert main(["validate", "--today", TODAY, "--config", str(cfg), "--period", END]) == 0
     out = capsys.readouterr().out
     assert f"data quality {END}:" in out and "0 failed (0 critical, 0 warning)" in out
     stored = rows(tmp_path, "SELECT dataset, success FROM sop_dq_results")
@@ -42,7 +42,7 @@ def test_critical_failure_exits_non_zero_with_the_flows_message_and_docs(tmp_pat
                                                                           capsys):
     cfg = write_config(tmp_path, broken_erp(tmp_path, demo_erp, NEGATIVE_QTY))
     with pytest.raises(QualityGateError) as flow_error:
-        ingest_validate(config_path=str(cfg), period=END)
+        ingest_validate(config_path=str(cfg), period=END, today=TODAY)
     message = " ".join(str(flow_error.value).split())
     assert "sales_orders.qty: expect_column_values_to_be_between failed on 1 of" in message
 
@@ -50,7 +50,7 @@ def test_critical_failure_exits_non_zero_with_the_flows_message_and_docs(tmp_pat
     assert "| sales_orders | expect_column_values_to_be_between | qty | critical | 1 |" \
         in artifact.data and "## Passed" in artifact.data
 
-    assert main(["validate", "--config", str(cfg), "--period", END, "--docs"]) == 1
+    assert main(["validate", "--today", TODAY, "--config", str(cfg), "--period", END, "--docs"]) == 1
     err = capsys.readouterr().err
     assert f"sop validate: failed: {message}" in err
     docs = tmp_path / "out" / "data-docs"
@@ -67,7 +67,7 @@ def test_critical_failure_exits_non_zero_with_the_flows_message_and_docs(tmp_pat
 def test_warnings_pass_and_are_listed(tmp_path, demo_erp, capsys):
     lost = [f"UPDATE sales_orders SET status = 'lost' WHERE {first_row('sales_orders')}"]
     cfg = write_config(tmp_path, broken_erp(tmp_path, demo_erp, lost))
-    assert main(["validate", "--config", str(cfg), "--period", END]) == 0
+    assert main(["validate", "--today", TODAY, "--config", str(cfg), "--period", END]) == 0
     out = capsys.readouterr().out
     assert "1 failed (0 critical, 1 warning)" in out
     assert "warning: sales_orders.status: expect_column_values_to_be_in_set failed" in out
@@ -76,7 +76,7 @@ def test_warnings_pass_and_are_listed(tmp_path, demo_erp, capsys):
 def test_quarantine_sets_rows_aside_and_says_so(tmp_path, demo_erp, capsys):
     erp = broken_erp(tmp_path, demo_erp, NEGATIVE_QTY)
     cfg = write_config(tmp_path, erp, datasets={"sales_orders": {"on_error": "quarantine"}})
-    assert main(["validate", "--config", str(cfg), "--period", END]) == 0
+    assert main(["validate", "--today", TODAY, "--config", str(cfg), "--period", END]) == 0
     out = capsys.readouterr().out
     assert "quarantined rows: sales_orders=1" in out
     assert "warning: sales_orders: 1 of " in out and "rows quarantined" in out

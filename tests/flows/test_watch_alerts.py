@@ -13,7 +13,7 @@ import pytest
 from flows.monthly import monthly_cycle
 from flows.watch import watch_divergence
 from sop.demo import PLANTED_CATEGORY
-from tests.flows.conftest import END, write_config
+from tests.flows.conftest import END, TODAY, write_config
 from tests.webhook import WebhookReceiver
 
 KEY = f"demand_supply_divergence:{PLANTED_CATEGORY}"
@@ -58,7 +58,7 @@ def test_alerts_pushed_once_and_resolution_announced_once(tmp_path, demo_erp, re
     erp = tmp_path / "erp.sqlite"
     shutil.copy(demo_erp.removeprefix("sqlite:///"), erp)
     cfg = write_config(tmp_path, f"sqlite:///{erp}", alerts={"webhook_url": receiver.url})
-    result = monthly_cycle(config_path=str(cfg), period=END)
+    result = monthly_cycle(config_path=str(cfg), period=END, today=TODAY)
     assert receiver.events(KEY) == ["raised"]
     post = next(p for p in receiver.posts if p["alert"]["alert_key"] == KEY)
     assert post["alert"]["cause"] == "demand" and PLANTED_CATEGORY in post["text"]
@@ -70,7 +70,7 @@ def test_alerts_pushed_once_and_resolution_announced_once(tmp_path, demo_erp, re
     assert len(events) == 1 and events[0].payload["cause"] == "demand"
 
     n = len(receiver.posts)
-    watch = watch_divergence(config_path=str(cfg), period=END)
+    watch = watch_divergence(config_path=str(cfg), period=END, today=TODAY)
     assert watch["forecast_run"] == END
     assert len(receiver.posts) == n, "an unchanged open alert is not pushed again"
     assert not watch["pushed"]
@@ -80,9 +80,9 @@ def test_alerts_pushed_once_and_resolution_announced_once(tmp_path, demo_erp, re
         con.execute("""UPDATE production_plan SET planned_qty = planned_qty * 4
                        WHERE sku IN (SELECT sku FROM products WHERE category = ?)""",
                     (PLANTED_CATEGORY,))
-    watch_divergence(config_path=str(cfg), period=END)
+    watch_divergence(config_path=str(cfg), period=END, today=TODAY)
     assert receiver.events(KEY) == ["raised", "resolved"]
     m = len(receiver.posts)
-    watch_divergence(config_path=str(cfg), period=END)
+    watch_divergence(config_path=str(cfg), period=END, today=TODAY)
     assert len(receiver.posts) == m
     assert receiver.events(KEY) == ["raised", "resolved"]

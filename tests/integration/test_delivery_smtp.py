@@ -19,14 +19,8 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from reports import RenderedPacket
 from sop.config import SmtpConfig
-from sop.packets.delivery import (
-    DeliveryError,
-    deliver_packets,
-    message_id,
-    packet_message,
-    send_smtp,
-    write_eml,
-)
+from sop.mail import Mailer, MailError, send_smtp, write_eml
+from sop.packets.delivery import deliver_packets, message_id, packet_message
 from sop.warehouse import deliveries, warehouse_engine
 from tests.conftest import free_port
 
@@ -93,6 +87,11 @@ def smtp_config(port: int, **kwargs) -> SmtpConfig:
                       timeout_seconds=5, **kwargs)
 
 
+def mailer(smtp: SmtpConfig | None, **kwargs) -> Mailer:
+    """The mailer for `smtp` (its sender), or the .eml-writing one when it is None."""
+    return Mailer(smtp, str(smtp.sender) if smtp else "sop@localhost", **kwargs)
+
+
 def rows(engine) -> dict[tuple[str, str], sa.Row]:
     with engine.connect() as conn:
         return {(r.department, r.recipient): r for r in conn.execute(sa.select(deliveries))}
@@ -101,7 +100,8 @@ def rows(engine) -> dict[tuple[str, str], sa.Row]:
 def test_one_message_per_department_and_recipient_then_nothing_on_rerun(server, engine,
                                                                        tmp_path):
     handler, port = server
-    results = deliver_packets(engine, PERIOD, PACKETS, RECIPIENTS, smtp_config(port), tmp_path)
+    mail = mailer(smtp_config(port))
+    results = deliver_packets(engine, PERIOD, PACKETS, RECIPIENTS, mail, tmp_path)
     assert {(r.department, r.recipient) for r in results} == KEYS
     assert {r.status for r in results} == {"sent"} and {r.channel for r in results} == {"smtp"}
     assert sorted(handler.keys()) == sorted(f"{PERIOD}/{d}/{r}" for d, r in KEYS)
@@ -122,7 +122,7 @@ def test_one_message_per_department_and_recipient_then_nothing_on_rerun(server, 
         k: ("sent", 1, "smtp") for k in KEYS}
     assert all(r.sent_at is not None and r.last_error is None for r in stored.values())
 
-    again = deliver_packets(engine, PERIOD, PACKETS, RECIPIENTS, smtp_config(port), tmp_path)
+    again = deliver_packets(engine, PERIOD, PACKETS, RECIPIENTS, mail, tmp_path)
     assert {r.status for r in again} == {"already_sent"}
     assert len(handler.messages) == 3  # nothing new
     assert {k: r.attempts for k, r in rows(engine).items()} == {k: 1 for k in KEYS}
@@ -131,9 +131,10 @@ def test_one_message_per_department_and_recipient_then_nothing_on_rerun(server, 
 def test_refused_deliveries_fail_then_a_later_call_sends_each_exactly_once(engine, tmp_path):
     handler = Recorder(refuse=2)
     controller, port = start(handler)
+    mail = mailer(smtp_config(port))
     try:
-        with pytest.raises(DeliveryError) as info:
-            deliver_packets(engine, PERIOD, PACKETS, RECIPIENTS, smtp_config(port), tmp_path)
+        with pytest.raises(MailError) as info:
+            deliver_packets(engine, PERIOD, PACKETS, RECIPIENTS, mail, tmp_path)
         err = info.value
         assert err.transient is True
         failed = [r for r in err.results if r.status == "failed"]
@@ -147,8 +148,7 @@ def test_refused_deliveries_fail_then_a_later_call_sends_each_exactly_once(engin
             assert row.attempts == 1 and "451" in row.last_error and row.sent_at is None
         assert len(handler.messages) == 1
 
-        results = deliver_packets(engine, PERIOD, PACKETS, RECIPIENTS, smtp_config(port),
-                                  tmp_path)
+        results = deliver_packets(engine, PERIOD, PACKETS, RECIPIENTS, mail, tmp_path)
         assert sorted(r.status for r in results) == ["already_sent", "sent", "sent"]
         assert sorted(handler.keys()) == sorted(f"{PERIOD}/{d}/{r}" for d, r in KEYS)
         stored = rows(engine)
@@ -156,7 +156,7 @@ def test_refused_deliveries_fail_then_a_later_call_sends_each_exactly_once(engin
         assert sorted(r.attempts for r in stored.values()) == [1, 2, 2]
         assert all(r.last_error is None for r in stored.values())
 
-        deliver_packets(engine, PERIOD, PACKETS, RECIPIENTS, smtp_config(port), tmp_path)
+        deliver_packets(engine, PERIOD, PACKETS, RECIPIENTS, mail, tmp_path)
         assert len(handler.messages) == 3
     finally:
         controller.stop()
@@ -164,15 +164,15 @@ def test_refused_deliveries_fail_then_a_later_call_sends_each_exactly_once(engin
 
 def test_resend_sends_a_department_again_and_a_new_period_is_separate(server, engine, tmp_path):
     handler, port = server
-    cfg = smtp_config(port)
-    deliver_packets(engine, PERIOD, PACKETS, RECIPIENTS, cfg, tmp_path)
-    results = deliver_packets(engine, PERIOD, PACKETS, RECIPIENTS, cfg, tmp_path,
+    mail = mailer(smtp_config(port))
+    deliver_packets(engine, PERIOD, PACKETS, RECIPIENTS, mail, tmp_path)
+    results = deliver_packets(engine, PERIOD, PACKETS, RECIPIENTS, mail, tmp_path,
                               resend={"management"})
     assert {(r.department, r.status) for r in results} == {
         ("sales", "already_sent"), ("management", "sent")}
     assert handler.keys().count(f"{PERIOD}/management/ceo@example.com") == 2
     assert rows(engine)[("management", "ceo@example.com")].attempts == 2
-    deliver_packets(engine, "2026-11", PACKETS, RECIPIENTS, cfg, tmp_path)
+    deliver_packets(engine, "2026-11", PACKETS, RECIPIENTS, mail, tmp_path)
     assert len(handler.messages) == 3 + 1 + 3
 
 
@@ -180,9 +180,9 @@ def test_permanent_refusal_is_not_transient(engine, tmp_path):
     handler = Recorder(refuse=99, reply="550 5.7.1 Relaying denied")
     controller, port = start(handler)
     try:
-        with pytest.raises(DeliveryError) as info:
+        with pytest.raises(MailError) as info:
             deliver_packets(engine, PERIOD, {"sales": PACKETS["sales"]}, RECIPIENTS,
-                            smtp_config(port), tmp_path)
+                            mailer(smtp_config(port)), tmp_path)
         assert info.value.transient is False and "550" in str(info.value)
         assert {r.status for r in rows(engine).values()} == {"failed"}
     finally:
@@ -191,9 +191,10 @@ def test_permanent_refusal_is_not_transient(engine, tmp_path):
 
 def test_connection_refused_is_transient_and_names_host_and_recipient():
     port = free_port()  # nothing listens there
-    msg = packet_message(PACKETS["sales"], "sop@example.com", "ann@example.com", PERIOD, "sales")
-    with pytest.raises(DeliveryError) as info:
-        send_smtp(msg, smtp_config(port))
+    cfg = smtp_config(port)
+    msg = packet_message(mailer(cfg), PACKETS["sales"], "ann@example.com", PERIOD, "sales")
+    with pytest.raises(MailError) as info:
+        send_smtp(msg, cfg)
     assert info.value.transient is True
     assert f"127.0.0.1:{port}" in str(info.value) and "ann@example.com" in str(info.value)
 
@@ -211,14 +212,14 @@ def test_login_over_plain_connection():
     controller, port = start(handler, authenticator=authenticator, auth_require_tls=False,
                              auth_required=True)
     try:
-        msg = packet_message(PACKETS["sales"], "sop@example.com", "ann@example.com", PERIOD,
-                             "sales")
+        msg = packet_message(mailer(smtp_config(port)), PACKETS["sales"], "ann@example.com",
+                             PERIOD, "sales")
         send_smtp(msg, smtp_config(port, username="sop", password="s3cret"))
         assert seen == [(b"sop", b"s3cret")] and len(handler.messages) == 1
-        with pytest.raises(DeliveryError) as info:
+        with pytest.raises(MailError) as info:
             send_smtp(msg, smtp_config(port, username="sop", password="wrong"))
         assert info.value.transient is False and "535" in str(info.value)
-        with pytest.raises(DeliveryError):  # the server requires AUTH before MAIL
+        with pytest.raises(MailError):  # the server requires AUTH before MAIL
             send_smtp(msg, smtp_config(port))
         assert len(handler.messages) == 1
     finally:
@@ -265,12 +266,11 @@ def test_tls_delivery(security, engine, tmp_path):
     controller, port = start(handler, **kwargs)
     try:
         cfg = smtp_config(port, security=security)
-        results = deliver_packets(engine, PERIOD, PACKETS, RECIPIENTS, cfg, tmp_path,
-                                  tls_context=client_ctx)
+        results = deliver_packets(engine, PERIOD, PACKETS, RECIPIENTS,
+                                  mailer(cfg, tls_context=client_ctx), tmp_path)
         assert {r.status for r in results} == {"sent"} and len(handler.messages) == 3
-        msg = packet_message(PACKETS["sales"], "sop@example.com", "x@example.com", PERIOD,
-                             "sales")
-        with pytest.raises(DeliveryError) as info:  # the system CAs do not trust this cert
+        msg = packet_message(mailer(cfg), PACKETS["sales"], "x@example.com", PERIOD, "sales")
+        with pytest.raises(MailError) as info:  # the system CAs do not trust this cert
             send_smtp(msg, cfg)
         assert info.value.transient is False and "TLS" in str(info.value)
     finally:
@@ -279,7 +279,7 @@ def test_tls_delivery(security, engine, tmp_path):
 
 def test_eml_outbox_writes_files_once(engine, tmp_path):
     outbox = tmp_path / "outbox"
-    results = deliver_packets(engine, PERIOD, PACKETS, RECIPIENTS, None, outbox)
+    results = deliver_packets(engine, PERIOD, PACKETS, RECIPIENTS, mailer(None), tmp_path)
     files = sorted(outbox.rglob("*.eml"))
     assert [f.relative_to(outbox).as_posix() for f in files] == [
         "2026-10/management/ceo@example.com.eml", "2026-10/sales/ann@example.com.eml",
@@ -290,9 +290,12 @@ def test_eml_outbox_writes_files_once(engine, tmp_path):
     assert msg["From"] == "sop@localhost" and msg["To"] == "ann@example.com"
     assert msg["X-SOP-Key"] == "2026-10/sales/ann@example.com"
     assert [p.get_content_type() for p in msg.iter_parts()] == ["text/plain", "text/html"]
+    archive = tmp_path / "packets"  # every message sent is also kept beside its packet
+    assert {r.archive for r in results} == {str(archive / f.relative_to(outbox)) for f in files}
+    assert all((archive / f.relative_to(outbox)).read_bytes() == f.read_bytes() for f in files)
     stamps = {f: f.stat().st_mtime_ns for f in files}
     files[0].unlink()  # a re-run must not rewrite (or restore) what was delivered
-    again = deliver_packets(engine, PERIOD, PACKETS, RECIPIENTS, None, outbox)
+    again = deliver_packets(engine, PERIOD, PACKETS, RECIPIENTS, mailer(None), tmp_path)
     assert {r.status for r in again} == {"already_sent"}
     assert not files[0].exists()
     assert all(f.stat().st_mtime_ns == stamps[f] for f in files[1:])
@@ -302,26 +305,30 @@ def test_eml_outbox_writes_files_once(engine, tmp_path):
 def test_eml_write_failure_is_recorded_and_retried(engine, tmp_path):
     blocker = tmp_path / "outbox"
     blocker.write_text("a file where the outbox folder should be")
-    with pytest.raises(DeliveryError) as info:
-        deliver_packets(engine, PERIOD, PACKETS, RECIPIENTS, None, blocker)
+    with pytest.raises(MailError) as info:
+        deliver_packets(engine, PERIOD, PACKETS, RECIPIENTS, mailer(None), tmp_path)
+    assert info.value.transient is False
     assert {r.status for r in info.value.results} == {"failed"}
-    assert all("cannot write .eml" in r.last_error for r in rows(engine).values())
+    for (department, recipient), row in rows(engine).items():
+        target = blocker / PERIOD / department / f"{recipient}.eml"
+        assert row.last_error.startswith(f"cannot write {target}: ")
+        assert row.status == "failed" and row.sent_at is None
     blocker.unlink()
-    results = deliver_packets(engine, PERIOD, PACKETS, RECIPIENTS, None, blocker)
+    results = deliver_packets(engine, PERIOD, PACKETS, RECIPIENTS, mailer(None), tmp_path)
     assert {r.status for r in results} == {"sent"} and len(list(blocker.rglob("*.eml"))) == 3
 
 
 def test_message_is_deterministic_and_multipart(tmp_path):
     when = dt.datetime(2026, 11, 2, 7, 0, tzinfo=dt.UTC)
-    a = packet_message(PACKETS["sales"], "sop@example.com", "ann@example.com", PERIOD, "sales",
-                       date=when)
-    b = packet_message(PACKETS["sales"], "sop@example.com", "ann@example.com", PERIOD, "sales",
-                       date=when)
-    c = packet_message(PACKETS["sales"], "sop@example.com", "bob@example.com", PERIOD, "sales")
+    fixed = Mailer(None, "sop@example.com", clock=lambda: when)
+    a = packet_message(fixed, PACKETS["sales"], "ann@example.com", PERIOD, "sales")
+    b = packet_message(fixed, PACKETS["sales"], "ann@example.com", PERIOD, "sales")
+    c = packet_message(Mailer(None, "sop@example.com"), PACKETS["sales"], "bob@example.com",
+                       PERIOD, "sales")
     assert a["Message-ID"] == b["Message-ID"] != c["Message-ID"]
     assert a["Message-ID"].startswith("<sop-2026-10-sales-") and a["Message-ID"].endswith(
         "@sop.local>")
-    assert a["Date"] == "Mon, 02 Nov 2026 07:00:00 +0000"
+    assert a["Date"] == "Mon, 02 Nov 2026 07:00:00 +0000" and a["From"] == "sop@example.com"
     assert a.as_bytes() == b.as_bytes()
     path = write_eml(a, tmp_path / "x" / "a.eml")
     assert path.read_bytes() == a.as_bytes()
@@ -329,7 +336,8 @@ def test_message_is_deterministic_and_multipart(tmp_path):
 
 def test_departments_without_recipients_are_refused(engine, tmp_path):
     with pytest.raises(ValueError, match="no recipients for department 'management'"):
-        deliver_packets(engine, PERIOD, PACKETS, {"sales": ["a@example.com"]}, None, tmp_path)
+        deliver_packets(engine, PERIOD, PACKETS, {"sales": ["a@example.com"]},
+                        mailer(None), tmp_path)
     assert rows(engine) == {}
 
 
@@ -361,7 +369,7 @@ def test_packet_message_structure_inline_images_and_attachments(server, engine, 
     packet = full_packets["en"]
     archive = tmp_path / "packets"
     deliver_packets(engine, PERIOD, {"sales": packet}, {"sales": RECIPIENTS["sales"]},
-                    smtp_config(port), tmp_path, archive_dir=archive)
+                    mailer(smtp_config(port)), tmp_path)
     assert len(handler.messages) == 2
     xlsx_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     for msg in handler.messages:
@@ -396,7 +404,7 @@ def test_packet_message_structure_inline_images_and_attachments(server, engine, 
 def test_chinese_subject_survives_the_trip(server, engine, tmp_path, full_packets):
     handler, port = server
     deliver_packets(engine, PERIOD, {"sales": full_packets["zh"]}, {"sales": ["li@example.com"]},
-                    smtp_config(port), tmp_path)
+                    mailer(smtp_config(port)), tmp_path)
     (msg,) = handler.messages
     assert msg["Subject"] == "[S&OP 2026-10] 销售部 briefing"
     assert "较上月变化最大的三项" in msg.get_body(("plain",)).get_content()
@@ -407,23 +415,23 @@ def test_resend_gets_a_new_message_id_once_per_token_and_retries_keep_theirs(eng
     handler = Recorder()
     controller, port = start(handler)
     try:
-        cfg, one = smtp_config(port), {"management": PACKETS["management"]}
+        mail, one = mailer(smtp_config(port)), {"management": PACKETS["management"]}
         rcpt = {"management": ["ceo@example.com"]}
-        deliver_packets(engine, PERIOD, one, rcpt, cfg, tmp_path)
+        deliver_packets(engine, PERIOD, one, rcpt, mail, tmp_path)
         first = handler.messages[-1]["Message-ID"]
         assert first == message_id(PERIOD, "management", "ceo@example.com")
-        deliver_packets(engine, PERIOD, one, rcpt, cfg, tmp_path, resend={"management"},
+        deliver_packets(engine, PERIOD, one, rcpt, mail, tmp_path, resend={"management"},
                         resend_token="run-1")
         second = handler.messages[-1]["Message-ID"]
         assert second != first and second.startswith("<sop-resend-2026-10-management-")
-        again = deliver_packets(engine, PERIOD, one, rcpt, cfg, tmp_path, resend={"management"},
+        again = deliver_packets(engine, PERIOD, one, rcpt, mail, tmp_path, resend={"management"},
                                 resend_token="run-1")  # a retry of the same run
         assert [r.status for r in again] == ["already_sent"] and len(handler.messages) == 2
         handler.refuse = 1  # the next resend fails once ...
-        with pytest.raises(DeliveryError):
-            deliver_packets(engine, PERIOD, one, rcpt, cfg, tmp_path, resend={"management"},
+        with pytest.raises(MailError):
+            deliver_packets(engine, PERIOD, one, rcpt, mail, tmp_path, resend={"management"},
                             resend_token="run-2")
-        results = deliver_packets(engine, PERIOD, one, rcpt, cfg, tmp_path)  # ... is retried
+        results = deliver_packets(engine, PERIOD, one, rcpt, mail, tmp_path)  # ... is retried
         third = handler.messages[-1]["Message-ID"]
         assert [r.status for r in results] == ["sent"] and len(handler.messages) == 3
         assert third == message_id(PERIOD, "management", "ceo@example.com", resend="run-2")

@@ -11,9 +11,9 @@ from sop.config import DEPARTMENTS, SmtpConfig
 from sop.items.model import draft_item
 from sop.items.reminders import deliver_reminders
 from sop.items.store import add_item, change_item, sent_reminders
-from sop.packets.delivery import DeliveryError
+from sop.mail import Mailer, MailError
 from sop.warehouse import warehouse_engine
-from tests.integration.test_delivery_smtp import Recorder, start
+from tests.integration.test_delivery_smtp import Recorder, mailer, start
 
 pytestmark = pytest.mark.integration
 
@@ -41,8 +41,9 @@ def item(engine, due: date, owner: str, sign: bool = True, done: bool = False) -
     return key
 
 
-def smtp(port: int) -> SmtpConfig:
-    return SmtpConfig(host="127.0.0.1", port=port, sender="sop@example.com", timeout_seconds=10)
+def smtp(port: int) -> Mailer:
+    return mailer(SmtpConfig(host="127.0.0.1", port=port, sender="sop@example.com",
+                             timeout_seconds=10))
 
 
 @pytest.fixture
@@ -97,7 +98,7 @@ def test_a_refused_reminder_is_not_recorded_and_goes_out_on_the_next_run(engine,
     controller, port = start(handler)
     try:
         today = date(2026, 11, 5)
-        with pytest.raises(DeliveryError) as err:
+        with pytest.raises(MailError) as err:
             deliver_reminders(engine, HEADS, smtp(port), tmp_path / "outbox", today)
         assert err.value.transient and "1 of 2 item reminders failed" in str(err.value)
         assert len(handler.messages) == 1 and len(sent_reminders(engine)) == 1
@@ -110,10 +111,10 @@ def test_a_refused_reminder_is_not_recorded_and_goes_out_on_the_next_run(engine,
 
 def test_without_smtp_reminders_are_eml_files_once(engine, book, tmp_path):
     outbox = tmp_path / "out" / "outbox" / "items"
-    sent = deliver_reminders(engine, HEADS, None, outbox, date(2026, 11, 5))
+    sent = deliver_reminders(engine, HEADS, mailer(None), outbox, date(2026, 11, 5))
     files = sorted(p.name for p in outbox.glob("*.eml"))
     assert files == sorted([f"{book['late']}-overdue.eml", f"{book['soon']}-due_soon.eml"])
     assert {r["location"] for r in sent} == {str(outbox / f) for f in files}
-    assert deliver_reminders(engine, HEADS, None, outbox, date(2026, 11, 5)) == []
+    assert deliver_reminders(engine, HEADS, mailer(None), outbox, date(2026, 11, 5)) == []
     text = (outbox / f"{book['soon']}-due_soon.eml").read_text()
     assert "due in 2 days (2026-11-07)" in text and "From: sop@localhost" in text

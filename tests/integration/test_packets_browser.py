@@ -24,12 +24,14 @@ from reports.formats import formatted
 from reports.i18n import Locale, localized
 from reports.packet import build_packet
 from sop.config import DEPARTMENTS, config_from_mapping
+from sop.mail import Mailer
 from sop.packets.archive import archive_packet
 from sop.packets.delivery import packet_message
 from tests.integration.chromium import start_chromium
 
 pytestmark = pytest.mark.integration
 
+MAILER = Mailer(None, "sop@example.com")
 END = "2026-10"
 LOCALES = ("en", "zh")
 VIEWPORTS = {"desktop": (800, 1000, False), "phone": (390, 844, True)}
@@ -57,7 +59,8 @@ def demo_packets(tmp_path_factory) -> Demo:
     from sop.ingest.sources import read_all
     from sop.ingest.staging import as_of, staged
     from sop.packets.briefing import packet_context
-    from sop.planning.build import History, plan_for_period
+    from sop.plan import History
+    from sop.planning.build import plan_for_period
 
     folder = tmp_path_factory.mktemp("demo_packets")
     url = f"sqlite:///{folder / 'erp.sqlite'}"
@@ -158,7 +161,7 @@ def test_pdf_has_the_same_figures_and_the_workbook_typed_cells(department, local
                 if isinstance(cell.value, str):
                     assert not re.fullmatch(r"[+-]?[\d,]+(\.\d+)?%?", cell.value), (
                         ws.title, cell.coordinate, cell.value)
-    msg = packet_message(packet, "sop@example.com", "head@example.com", END, department)
+    msg = packet_message(MAILER, packet, "head@example.com", END, department)
     assert len(msg.as_bytes()) < 5 * 1024 * 1024
     assert openpyxl.load_workbook(io.BytesIO(packet.attachments[1].data)).sheetnames == (
         wb.sheetnames)
@@ -167,7 +170,7 @@ def test_pdf_has_the_same_figures_and_the_workbook_typed_cells(department, local
 def test_render_time_and_message_size_per_packet(demo_packets):
     lines = []
     for (department, locale), packet in demo_packets.packets.items():
-        size = len(packet_message(packet, "sop@example.com", "head@example.com", END,
+        size = len(packet_message(MAILER, packet, "head@example.com", END,
                                   department).as_bytes())
         lines.append(f"{department:12} {locale}  {size / 1024:7.0f} KB  "
                      f"{demo_packets.seconds[(department, locale)]:5.1f} s")

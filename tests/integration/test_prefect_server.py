@@ -27,6 +27,7 @@ import yaml
 
 from sop.config import DEPARTMENTS
 from tests.conftest import PG_ADMIN_URL, _scratch_database, free_port
+from tests.flows.conftest import TODAY
 from tests.integration.chromium import start_chromium
 from tests.integration.test_delivery_smtp import Recorder, start
 from tests.webhook import WebhookReceiver
@@ -182,7 +183,7 @@ def _task_states(server: Server, run_id) -> list[tuple[str, str]]:
 def test_failed_run_is_retried_from_the_ui_and_mails_each_packet_once(server, tmp_path):
     with _client(server) as client:
         deployment = client.read_deployment_by_name("monthly-cycle/monthly-cycle")
-        run = client.create_flow_run_from_deployment(deployment.id, parameters={"period": END})
+        run = client.create_flow_run_from_deployment(deployment.id, parameters={"period": END, "today": TODAY})
 
     # 1. The mail server refuses: the run fails in delivery, with the reason as its message.
     failed = _wait_final(server, run.id)
@@ -220,9 +221,11 @@ def test_failed_run_is_retried_from_the_ui_and_mails_each_packet_once(server, tm
     sent = [name for name, state in states if name == "send-packets" and state == "Completed"]
     assert len(sent) == 1, states
 
-    packets = [m["X-SOP-Key"] for m in server.smtp.messages if m["X-SOP-Key"]]
+    keys = [m["X-SOP-Key"] for m in server.smtp.messages]
+    packets = [k for k in keys if k.startswith(f"{END}/")]  # period/department/recipient
     assert len(packets) == len(set(packets)) == len(DEPARTMENTS)
-    digests = [m["To"] for m in server.smtp.messages if not m["X-SOP-Key"]]
+    digests = [m["To"] for m, k in zip(server.smtp.messages, keys, strict=True)
+               if k.startswith("alerts/")]
     assert digests and len(digests) == len(set(digests))  # alert digests: once per head
     ids = [m["Message-ID"] for m in server.smtp.messages]
     assert len(ids) == len(set(ids))

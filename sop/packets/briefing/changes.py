@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 import pandas as pd
 
+from sop.contracts import counts_as_demand
 from sop.packets.briefing.common import (
     CURRENCY,
     Window,
@@ -26,7 +27,7 @@ from sop.packets.briefing.common import (
     period_window,
 )
 from sop.packets.briefing.finance import credit_exposure, order_to_ship_days
-from sop.packets.briefing.orders import CANCELLED, invoice_balances, open_order_lines
+from sop.packets.briefing.orders import invoice_balances, open_order_lines
 from sop.packets.briefing.supply import latest_inventory
 from sop.plan import Plan
 
@@ -85,7 +86,7 @@ def _channel(data: Data, m: Window) -> list[Figure]:
 def _orders_in(data: Data, m: Window) -> pd.DataFrame:
     so = dataset(data, "sales_orders")
     so = so[between(so["order_date"], m.start, m.end)]
-    return so[~so["status"].astype("string").str.strip().str.lower().isin(CANCELLED)]
+    return so[counts_as_demand(so["status"])]
 
 
 def _promotions(data: Data, m: Window) -> list[Figure]:

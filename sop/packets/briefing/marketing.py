@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from sop.contracts import counts_as_demand
 from sop.packets.briefing.common import (
     CURRENCY,
     Col,
@@ -17,7 +18,6 @@ from sop.packets.briefing.common import (
     table,
     total_row,
 )
-from sop.packets.briefing.orders import CANCELLED
 from sop.plan import Plan
 
 ANY = frozenset({"", "all", "*", "any", "global", "total"})
@@ -27,7 +27,7 @@ BASELINE_DAYS = 90
 def _orders(data: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """Non-cancelled order lines with their category, region and value."""
     so = dataset(data, "sales_orders")
-    so = so[~so["status"].astype("string").str.strip().str.lower().isin(CANCELLED)]
+    so = so[counts_as_demand(so["status"])]
     products, customers = dataset(data, "products"), dataset(data, "customers")
     cat = products.drop_duplicates("sku").set_index("sku")["category"]
     reg = customers.drop_duplicates("customer_id").set_index("customer_id")["region"]

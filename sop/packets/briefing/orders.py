@@ -15,11 +15,10 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from sop.contracts import DONE_STATUSES as DONE
+from sop.contracts import counts_as_demand
 from sop.packets.briefing.common import dataset
 
-CANCELLED = frozenset({"cancelled", "canceled", "rejected", "void"})
-DONE = frozenset({"shipped", "closed", "invoiced", "delivered", "completed", "complete",
-                  "fulfilled"})
 LINE_COLUMNS = ("order_id", "line_no", "order_date", "requested_date", "customer_id", "sku",
                 "status", "qty", "shipped_qty", "open_qty", "unit_price", "open_value")
 
@@ -60,7 +59,7 @@ def open_order_lines(data: Mapping[str, pd.DataFrame], end: pd.Timestamp) -> pd.
 
 def _open_order_lines(so: pd.DataFrame, sh: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
     so = so[pd.to_datetime(so["order_date"]) < end]
-    so = so[~_status(so["status"]).isin(CANCELLED)]
+    so = so[counts_as_demand(so["status"])]
     if so.empty:
         return pd.DataFrame(columns=list(LINE_COLUMNS))
     ship_date = pd.to_datetime(sh["ship_date"])

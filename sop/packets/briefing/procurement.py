@@ -2,8 +2,9 @@
 requirements against stock and open purchase orders. Purchase prices and supplier terms
 live here only (and in the management packet).
 
-The figures come from the canonical functions in sop.planning.procurement and sop.planning.materials (the same
-ones the alert rules use); this module only picks the packet's window and columns."""
+The figures come from the canonical functions in sop.planning (procurement, suppliers) and
+from the plan's material balance, the same ones the alert rules use; this module only picks
+the packet's window and columns."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ import pandas as pd
 from sop.packets.briefing.common import CURRENCY, Col, Window, dataset, kpi, table
 from sop.packets.briefing.supply import HORIZON_MONTHS
 from sop.plan import Plan
-from sop.planning import materials as mat
 from sop.planning import procurement as proc
+from sop.planning import suppliers as sup
 
 RECENT_MONTHS = 3
 TRAILING_MONTHS = 12
@@ -38,7 +39,7 @@ def lead_time_changes(data: Mapping[str, pd.DataFrame], w: Window) -> pd.DataFra
     po = dataset(data, "purchase_orders")
     out = proc.lead_time_drift(po, dataset(data, "suppliers"), w.period,
                                recent_months=RECENT_MONTHS, trailing_months=TRAILING_MONTHS)
-    otif = proc.supplier_performance(po, w.period, RECENT_MONTHS)
+    otif = sup.supplier_performance(po, w.period, RECENT_MONTHS)
     out = out.merge(otif[["supplier_id", "otif_pct"]], on="supplier_id", how="left")
     return out.rename(columns={"recent_lag_days": "recent_days", "trailing_lag_days":
                                "earlier_days", "change_pct": "change",
@@ -49,7 +50,7 @@ def supplier_changes(data: Mapping[str, pd.DataFrame], w: Window) -> pd.DataFram
     """Suppliers that are new (first PO in the last 3 months), not active (status), have had
     no PO for 6 months after ordering before, are missing from the master, or whose share of a
     material's orders moved by more than 20 points (last 3 months vs the 3 before)."""
-    out = proc.supplier_changes(dataset(data, "purchase_orders"), dataset(data, "suppliers"),
+    out = sup.supplier_changes(dataset(data, "purchase_orders"), dataset(data, "suppliers"),
                                 w.period, RECENT_MONTHS, materials=dataset(data, "materials"))
     return out.assign(change=out["detail"])[
         ["supplier_id", "supplier", "change", "first_order", "last_order"]]
@@ -57,17 +58,15 @@ def supplier_changes(data: Mapping[str, pd.DataFrame], w: Window) -> pd.DataFram
 
 def material_requirements(data: Mapping[str, pd.DataFrame], plan: Plan,
                           w: Window) -> pd.DataFrame:
-    """Per material, over the next 3 months (from the month-by-month material balance):
+    """Per material, over the next 3 months (from the plan's month-by-month material balance,
+    the one the material alerts read):
     requirement (SKU forecast units x BOM quantity per unit), available stock at the period end
     (on hand - allocated), open PO quantity expected by the horizon end, the projected balance
     at the horizon end and the status ('short' when any of the months runs below zero).
     Shortest first."""
-    po, period = dataset(data, "purchase_orders"), w.period
-    lead = proc.material_lead_times(po, dataset(data, "suppliers"), period)
-    reqs = mat.material_requirements(plan.forecast, dataset(data, "bom"), period)
-    bal = mat.material_balance(reqs.frame, dataset(data, "inventory"), po, lead.frame, period,
-                               materials=dataset(data, "materials")).frame
-    bal = bal[bal["ds"] < w.months(HORIZON_MONTHS + 1)].sort_values(["material_id", "ds"])
+    bal = plan.material_balance  # the plan's, computed with the configured thresholds
+    if len(bal):
+        bal = bal[bal["ds"] < w.months(HORIZON_MONTHS + 1)].sort_values(["material_id", "ds"])
     if bal.empty:
         return pd.DataFrame(columns=["material_id", "material"])
     g = bal.groupby("material_id")

@@ -29,6 +29,7 @@ from sop.items.reminders import (
     reminder_message,
     reminder_recipients,
 )
+from sop.mail import Mailer  # noqa: E402
 
 HEADS = {d: [f"{d}.head@example.com"] for d in DEPARTMENTS}
 HEADS["sales"] = ["sales.head@example.com", "Deputy.Sales@example.com"]
@@ -271,9 +272,10 @@ def test_reminders_are_owed_once_per_kind_to_owner_and_responsible_heads():
 
 def test_the_reminder_message_names_item_due_date_and_how_to_report_done():
     item = walk(draft(due=date(2026, 11, 20)), *SIGNED)
-    msg = reminder_message(Reminder(item, "overdue", (OWNER, SUPPLY)), "sop@example.com",
-                           date(2026, 11, 22))
+    mailer = Mailer(None, "sop@example.com", reply_to="planning@example.com")
+    msg = reminder_message(mailer, Reminder(item, "overdue", (OWNER, SUPPLY)), date(2026, 11, 22))
     assert msg["To"] == OWNER and msg["Cc"] == SUPPLY
+    assert msg["From"] == "sop@example.com" and msg["Reply-To"] == "planning@example.com"
     assert msg["Subject"].startswith("[S&OP] Coordination item CI-2026-10-001 overdue since "
                                      "2026-11-20")
     assert msg["Message-ID"] == "<sop-item-CI-2026-10-001-overdue@sop.local>"

@@ -7,12 +7,12 @@ import io
 import json
 import math
 import subprocess
+from dataclasses import replace
 
 import pandas as pd
 import pytest
 
-from sop.config import DEPARTMENTS
-from sop.contracts import CONTRACTS
+from sop.config import DEPARTMENTS, Thresholds
 from sop.packets.briefing import DEPARTMENT_TITLES, TOP_ALERTS, packet_context
 from sop.packets.briefing.changes import Figure, ranked_changes
 from sop.packets.briefing.common import period_window
@@ -54,6 +54,8 @@ from sop.packets.briefing.supply import (
     stock_by_category,
 )
 from sop.plan import ALERT_COLUMNS, Plan
+from sop.planning.build import material_view
+from tests.unit.frames import contract_frame
 
 PERIOD = "2026-10"
 W = period_window(PERIOD)
@@ -63,19 +65,7 @@ C2_LIMIT = 54_321.0  # a figure that must only show up where credit data is allo
 
 
 def frame(name: str, rows: list[tuple]) -> pd.DataFrame:
-    """A staged frame: contract columns and dtypes, from positional tuples."""
-    contract = CONTRACTS[name]
-    df = pd.DataFrame(rows, columns=list(contract.column_names))
-    for col in contract.columns:
-        if col.type == "date":
-            df[col.name] = pd.to_datetime(df[col.name])
-        elif col.type == "number":
-            df[col.name] = df[col.name].astype(float)
-        elif col.type == "int":
-            df[col.name] = df[col.name].astype("int64")
-        else:
-            df[col.name] = df[col.name].astype(object)
-    return df
+    return contract_frame(name, rows, "int64")
 
 
 def staged(customer_name: str = "Alpha Retail") -> dict[str, pd.DataFrame]:
@@ -263,6 +253,9 @@ def make_plan(period: str = PERIOD, **overrides) -> Plan:
         notes=("Forecast for 2 series fell back to seasonal naive.",),
     )
     parts.update(overrides)
+    if "material_balance" not in parts:  # as the planning stage computes it
+        parts["material_balance"] = material_view(staged(), period, parts["forecast"],
+                                                  Thresholds())[0]
     return Plan(**parts)
 
 
@@ -487,6 +480,28 @@ def test_material_requirements_against_stock_and_open_pos():
     assert req.loc["M1", "status"] == "covered"
     assert req.loc["M2", "balance"] == -10 and req.loc["M2", "status"] == "short"
     assert req.index[0] == "M2"
+
+
+def test_material_requirements_are_the_plans_balance_not_a_recomputation():
+    """The table and the material alerts read one balance: the plan's, computed with the
+    configured thresholds; a plan whose balance says M1 runs short shows M1 short."""
+    plan = make_plan()
+    short = plan.material_balance.assign(
+        projected_on_hand=lambda f: f["projected_on_hand"].where(f["material_id"] != "M1", -5.0),
+        shortage=lambda f: f["shortage"].where(f["material_id"] != "M1", 5.0))
+    req = material_requirements(staged(), replace(plan, material_balance=short), W)
+    req = req.set_index("material_id")
+    assert req.loc["M1", "status"] == "short" and req.loc["M1", "balance"] == -5
+    empty = material_requirements(staged(), replace(plan, material_balance=pd.DataFrame()), W)
+    assert empty.empty
+
+
+def test_gate_notes_and_planning_notes_appear_once_each():
+    plan = replace(make_plan(), quality_notes=tuple(DQ_NOTES))
+    context = packet_context("sales", PERIOD, staged(), plan, plan.quality_notes)
+    assert context["data_quality"] == DQ_NOTES
+    assert context["planning_notes"] == list(plan.notes)
+    assert not set(context["data_quality"]) & set(context["planning_notes"])
 
 
 # --- alerts, notes and the packet as a whole --------------------------------------------

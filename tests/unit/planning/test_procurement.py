@@ -5,33 +5,20 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from sop.contracts import CONTRACTS
 from sop.planning.procurement import (
     lead_time_drift,
     material_lead_times,
     price_series,
     price_trend,
-    supplier_changes,
-    supplier_performance,
 )
+from sop.planning.suppliers import supplier_changes, supplier_performance
+from tests.unit.frames import contract_frame
 
 PERIOD = "2026-10"
 
 
 def frame(name: str, rows: list[tuple]) -> pd.DataFrame:
-    """A staged frame: contract columns and dtypes from positional tuples."""
-    contract = CONTRACTS[name]
-    df = pd.DataFrame(rows, columns=list(contract.column_names))
-    for col in contract.columns:
-        if col.type == "date":
-            df[col.name] = pd.to_datetime(df[col.name])
-        elif col.type == "number":
-            df[col.name] = df[col.name].astype(float)
-        elif col.type == "int":
-            df[col.name] = df[col.name].astype("Int64")
-        else:
-            df[col.name] = df[col.name].astype(object)
-    return df
+    return contract_frame(name, rows, "Int64")
 
 
 def po(rows: list[tuple]) -> pd.DataFrame:
