@@ -172,6 +172,7 @@ def _print_result(result: dict) -> None:
     print(f"  mail outbox (.eml, when no SMTP server is configured): {out.outbox / period}")
 
 
+FLOW_COMMANDS = ("run", "validate", "demo", "budget")  # these start Prefect flow runs
 COMMANDS = {"run": _cmd_run, "validate": _cmd_validate, "demo": _cmd_demo,
             "generate": _cmd_generate, "items": cmd_items, "budget": cmd_budget,
             "ops": cmd_ops}
@@ -186,6 +187,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.debug:
         _quiet_tracebacks()
     try:
+        if args.command in FLOW_COMMANDS and getattr(args, "budget_command", "draft") == "draft":
+            from cli.preflight import preflight
+            from cli.server import prefect_api
+
+            if args.command != "demo":  # checked before anything starts: no run, no page
+                preflight(args.config, getattr(args, "period", None))
+            with prefect_api():
+                return COMMANDS[args.command](args)
         return COMMANDS[args.command](args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

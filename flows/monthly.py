@@ -21,7 +21,7 @@ from tasks.ingest import extract_datasets, resolve_config, stage_datasets
 from tasks.packets import render_packets, send_packets
 from tasks.plan import build_plan, settle_alerts, store_plan_rows
 from tasks.quality import gate_datasets
-from tasks.records import record_cycle
+from tasks.records import record_cycle, release_run_lease, take_run_lease
 
 
 @flow(name="monthly-cycle", log_prints=True, on_failure=[notify_operators],
@@ -35,22 +35,33 @@ def monthly_cycle(config_path: str, period: str | None = None,
     run_id = str(flow_run.id or started.isoformat())
     inputs = resolve_config(config_path, period, today)
     config, period = inputs.config, inputs.period
-    frames = extract_datasets(config)
-    gate = gate_datasets(config, frames, period, run_id, inputs.today)
-    data = stage_datasets(gate.frames, period)
-    monthly, series = demand_for_period(config, data, period)
-    parts = split_forecast(config, period, series)
-    with forecast_runner(config.runner) as runner:  # the flow's own, or Dask (runner.kind)
-        futures = submit_base_forecasts(runner, config, period, parts)
-        bases = [f.result() for f in futures]  # a failed chunk fails the run with its error
-        forecast = reconcile_forecast(config, period, series, bases, wait_for=futures)
-    plan = build_plan(config, data, period, gate.notes, monthly, series, forecast)
-    plan = settle_alerts(config, plan)
-    counts = store_plan_rows(config, plan, run_id)
-    pushed = push_owed_alerts(config, plan.alerts, period)
-    packets = render_packets(config, data, plan)
-    deliveries = send_packets(config, period, packets, resend or [])
-    record_cycle(config, run_id, period, "monthly-cycle", started, frames, "completed")
+    take_run_lease(config, "monthly-cycle", period, run_id)  # one run per period at a time
+    try:
+        frames = extract_datasets(config)
+        gate = gate_datasets(config, frames, period, run_id, inputs.today)
+        data = stage_datasets(gate.frames, period)
+        monthly, series = demand_for_period(config, data, period)
+        parts = split_forecast(config, period, series)
+        with forecast_runner(config.runner) as runner:  # the flow's own, or Dask (runner.kind)
+            futures = submit_base_forecasts(runner, config, period, parts)
+            bases = [f.result() for f in futures]  # a failed chunk fails the run with its error
+            forecast = reconcile_forecast(config, period, series, bases, wait_for=futures)
+        plan = build_plan(config, data, period, gate.notes, monthly, series, forecast)
+        plan = settle_alerts(config, plan)
+        counts = store_plan_rows(config, plan, run_id)
+        # an alert channel that is down must not cost the heads their packets: its pushes stay
+        # owed (next run), and the run fails, naming the channel, only after the packets went out
+        pushing = push_owed_alerts(config, plan.alerts, period, return_state=True)
+        packets = render_packets(config, data, plan)
+        deliveries = send_packets(config, period, packets, resend or [])
+        if pushing.is_failed():
+            record_cycle(config, run_id, period, "monthly-cycle", started, frames, "completed",
+                         f"alert pushes owed: {pushing.message}")
+            pushing.result()  # raises the push error: the run ends Failed, packets delivered
+        pushed = pushing.result()
+        record_cycle(config, run_id, period, "monthly-cycle", started, frames, "completed")
+    finally:
+        release_run_lease(config, "monthly-cycle", period, run_id)
     return {
         "period": period, "run_id": run_id, "stored": counts,
         "alerts": plan.alerts[["alert_key", "severity", "state"]].to_dict("records"),

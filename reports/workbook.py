@@ -61,16 +61,31 @@ def typed(value: object, fmt: str, pp: str = " pp") -> tuple[object, str | None]
     return value, NUMBER_FORMATS.get(fmt)
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # OWASP: what a spreadsheet may evaluate
+
+
+def as_text(cell) -> None:
+    """Keep a text cell text: openpyxl turns a string starting with '=' into a formula, and
+    Excel evaluates '+', '-', '@' too. Stored as a string with Excel's quote prefix, the cell
+    shows exactly the text, stays text when edited, and never links or computes."""
+    if isinstance(cell.value, str):
+        cell.data_type = "s"
+        if cell.value.startswith(FORMULA_STARTS):
+            cell.quotePrefix = True
+
+
 def _write_rows(ws: Worksheet, header: list[str], rows: list[list[tuple[object, str | None]]],
                 shown: list[list[str]], bold_rows: set[int] = frozenset()) -> None:
     ws.append(header)
     for c in ws[1]:
         c.font, c.fill = BOLD, HEADER_FILL
         c.alignment = Alignment(vertical="bottom", wrap_text=True)
+        as_text(c)
     for i, row in enumerate(rows):
         ws.append([v for v, _ in row])
         for j, (_, number_format) in enumerate(row):
             cell = ws.cell(row=i + 2, column=j + 1)
+            as_text(cell)
             if number_format:
                 cell.number_format = number_format
             if i in bold_rows:

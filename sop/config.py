@@ -9,15 +9,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError, model_validator
+from pydantic import EmailStr, Field, ValidationError, model_validator
 
+from sop.config_runtime import (  # noqa: F401 - part of this module's interface
+    AlertsConfig,
+    OperatorsConfig,
+    RunnerConfig,
+    SmtpConfig,
+    _Strict,
+)
 from sop.contracts import DATASETS
 
 DEPARTMENTS: tuple[str, ...] = ("sales", "marketing", "sales_admin", "supply", "procurement",
@@ -26,10 +32,6 @@ DEPARTMENTS: tuple[str, ...] = ("sales", "marketing", "sales_admin", "supply", "
 
 class ConfigError(ValueError):
     """A configuration problem, with a message that names the file and the key."""
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class SourceConfig(_Strict):
@@ -52,17 +54,6 @@ class DatasetConfig(_Strict):
 
 class WarehouseConfig(_Strict):
     url: str
-
-
-class SmtpConfig(_Strict):
-    host: str
-    port: int = Field(default=25, ge=1, le=65535)
-    security: Literal["none", "starttls", "ssl"] = "none"
-    username: str | None = None
-    password: str | None = None
-    sender: EmailStr
-    reply_to: EmailStr | None = None  # where answers to any message go (default: sender)
-    timeout_seconds: float = Field(default=30, gt=0)
 
 
 class DepartmentConfig(_Strict):
@@ -93,63 +84,6 @@ class PlanningConfig(_Strict):
     service_level: float = Field(default=0.95, gt=0.5, lt=1)
     safety_stock: Literal["data", "service_level"] = "data"
     production_lead_time_weeks: float = Field(default=4.0, gt=0)
-
-
-class RunnerConfig(_Strict):
-    """Where the forecast stage's base forecasts run: `default` submits them to the flow's
-    own task runner (Prefect's thread pool, unless the caller chose another); `dask` to a
-    Dask cluster for the stage: the scheduler at `address` (tcp://host:8786) or, without
-    one, a local cluster of `n_workers` single-threaded workers on 127.0.0.1 (processes, or
-    threads with `processes: false`). The series are split into `forecast_chunks` tasks
-    (default: 1, or `n_workers` with dask); the numbers do not depend on the split.
-    `forecast_jobs`: statsforecast worker processes within each chunk (default: this
-    machine's cores shared among the chunks with `kind: default`, 1 with dask, whose
-    workers are the parallelism); used only on batches of 200 series or more."""
-
-    kind: Literal["default", "dask"] = "default"
-    address: str | None = None
-    n_workers: int = Field(default=2, ge=1, le=256)
-    processes: bool = True
-    forecast_chunks: int = Field(default=1, ge=1, le=1024)
-    forecast_jobs: int = Field(default=1, ge=1, le=256)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _resolve(cls, raw: object) -> object:
-        if not isinstance(raw, dict):
-            return raw
-        kind = raw.get("kind", "default")
-        if raw.get("address") and kind != "dask":
-            raise ValueError("'address' is a Dask scheduler: set kind: dask with it")
-        if raw.get("forecast_chunks") is None:
-            raw = {**raw, "forecast_chunks": raw.get("n_workers", 2) if kind == "dask" else 1}
-        if raw.get("forecast_jobs") is None:
-            try:
-                chunks = max(1, int(raw["forecast_chunks"]))
-            except (TypeError, ValueError):
-                chunks = 1  # reported by the field's own validation
-            raw = {**raw, "forecast_jobs": 1 if kind == "dask" else
-                   max(1, (os.cpu_count() or 1) // chunks)}
-        return raw
-
-
-class AlertsConfig(_Strict):
-    """Where alerts are pushed besides the packets: e-mail to the owning heads, a webhook
-    (JSON with a Slack/Teams-compatible `text`), and a Prefect event `sop.alert.raised`."""
-
-    email: bool = True
-    webhook_url: str | None = None
-    webhook_timeout_seconds: float = Field(default=10, gt=0)
-    prefect_events: bool = True
-
-
-class OperatorsConfig(_Strict):
-    """Who hears about a failed or crashed run: e-mail (the flows' failure hook) and a
-    webhook (the Prefect automation in deployments/automations.yaml)."""
-
-    emails: list[EmailStr] = Field(default_factory=list)
-    webhook_url: str | None = None
-    ui_url: str = "http://127.0.0.1:4200"
 
 
 class Config(_Strict):

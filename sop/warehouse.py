@@ -32,6 +32,15 @@ runs = sa.Table(
     sa.Column("message", sa.Text),
 )
 
+leases = sa.Table(  # one run per (flow, period) at a time
+    "sop_leases", metadata,
+    sa.Column("flow", sa.String(64), primary_key=True),
+    sa.Column("period", sa.String(7), primary_key=True),
+    sa.Column("run_id", sa.String(64), nullable=False),
+    sa.Column("acquired_at", sa.DateTime, nullable=False),
+    sa.Column("expires_at", sa.DateTime, nullable=False),
+)
+
 dq_results = sa.Table(
     "sop_dq_results", metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -224,10 +233,29 @@ def now_utc() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+class WarehouseError(RuntimeError):
+    """The warehouse (config key `warehouse.url`, shown without its password) cannot be used;
+    `transient` when trying again later may work (connection refused, server busy)."""
+
+    def __init__(self, message: str, transient: bool = False):
+        super().__init__(message)
+        self.transient = transient
+
+
 def warehouse_engine(url: str) -> Engine:
     """An engine for the warehouse, with its tables created on first use."""
-    engine = sa.create_engine(url, future=True, pool_pre_ping=True)
-    metadata.create_all(engine)
+    try:
+        shown = sa.engine.make_url(url).render_as_string(hide_password=True)
+        engine = sa.create_engine(url, future=True, pool_pre_ping=True)
+    except Exception as e:  # noqa: BLE001 - a URL that does not parse or has no driver
+        raise WarehouseError(f"warehouse.url: cannot use it ({type(e).__name__}: {e})") from None
+    try:
+        metadata.create_all(engine)
+    except sa.exc.DBAPIError as e:
+        engine.dispose()
+        cause = str(getattr(e, "orig", None) or e).splitlines()[0]
+        raise WarehouseError(f"warehouse.url {shown}: cannot connect: {cause}",
+                             transient=isinstance(e, sa.exc.OperationalError)) from None
     return engine
 
 

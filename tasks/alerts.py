@@ -24,10 +24,11 @@ def emit_alert_event(push: Push) -> None:
                                               "first_seen", "last_seen")})
 
 
-@task(name="push-alerts", retries=3, retry_delay_seconds=[5, 30, 120],
+@task(name="push-alerts", retries=1, retry_delay_seconds=[5],
       retry_condition_fn=retry_transient, cache_policy=run_scoped("alerts"))
 def push_owed_alerts(config: Config, alerts: pd.DataFrame, period: str) -> dict[str, int]:
-    """Push what is owed on every channel; fail at the end if a channel failed."""
+    """Push what is owed on every channel; fail at the end if a channel failed (one quick
+    retry for a transient failure: what is still owed goes out on the next run)."""
     counts = push_alerts(engine_for(config.warehouse.url), config, alerts, period,
                          mailer_for(config), emit=emit_alert_event)
     get_run_logger().info("alert pushes for %s: %s", period, counts or "nothing new")

@@ -11,7 +11,7 @@ import pandas as pd
 from prefect import get_run_logger, task
 
 from sop.clock import default_period, fixed_clock, system_clock
-from sop.config import Config, load_config
+from sop.config import Config, ConfigError, load_config
 from sop.contracts import DATASETS
 from sop.ingest.sources import read_all
 from sop.ingest.staging import staged_as_of
@@ -23,6 +23,25 @@ class RunInputs:
     config: Config
     period: str
     today: date  # the run's date in the config's timezone: read once, passed down
+    config_path: str = ""
+
+    def __reduce__(self):
+        """What a persisted result of resolve-config holds (local or shared result storage,
+        for the UI's Retry): the config's path and hash, the period and the day, never the
+        config itself, whose URLs and passwords come from the environment. Read back, the
+        config is loaded again from the file and the environment of the process that
+        resumes, and must be the one the run started with."""
+        return (restored_inputs, (self.config_path, self.config.fingerprint, self.period,
+                                  self.today))
+
+
+def restored_inputs(config_path: str, fingerprint: str, period: str, today: date) -> RunInputs:
+    config = load_config(config_path, os.environ)
+    if config.fingerprint != fingerprint:
+        raise ConfigError(f"{config_path} (or the environment it reads) changed since this run "
+                          f"started (config hash {fingerprint}, now {config.fingerprint}): "
+                          "start a new run to use it")
+    return RunInputs(config, period, today, config_path)
 
 
 @task(name="resolve-config", cache_policy=run_scoped())
@@ -34,7 +53,8 @@ def resolve_config(config_path: str, period: str | None = None,
     config = load_config(config_path, os.environ)
     clock = fixed_clock(today, config.timezone) if today else system_clock(config.timezone)
     day = clock.today()
-    return RunInputs(config=config, period=default_period(period, day), today=day)
+    return RunInputs(config=config, period=default_period(period, day), today=day,
+                     config_path=str(config_path))
 
 
 @task(name="extract-datasets", retries=3, retry_delay_seconds=[2, 10, 30],

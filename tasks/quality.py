@@ -14,10 +14,11 @@ from sop.outputs import Outputs
 from sop.quality.gate import QualityGate, QualityGateError
 from sop.quality.report import quality_markdown, quality_summary
 from sop.quality.validate import validated_datasets
-from tasks.common import engine_for, run_scoped
+from tasks.common import engine_for, retry_transient, run_scoped
 
 
-@task(name="gate-datasets", cache_policy=run_scoped("frames"))
+@task(name="gate-datasets", retries=3, retry_delay_seconds=[2, 10, 30],
+      retry_condition_fn=retry_transient, cache_policy=run_scoped("frames"))
 def gate_datasets(config: Config, frames: dict[str, pd.DataFrame], period: str, run_id: str,
                   today: date, docs: bool = False) -> QualityGate:
     """Validate every dataset (GX suites + cross-dataset checks; results and quarantined

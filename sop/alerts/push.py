@@ -177,13 +177,17 @@ def push_alerts(engine: Engine, config: Config, alerts: pd.DataFrame, period: st
         emit(push)
         record_pushes(engine, [push.as_row()])
         counts["prefect"] = counts.get("prefect", 0) + 1
-    for push in (p for p in owed if p.channel == "webhook"):
+    hooks = [p for p in owed if p.channel == "webhook"]
+    for i, push in enumerate(hooks):
         try:
             post_webhook(settings.webhook_url, webhook_payload(push) | {
                 "push_key": push.push_key}, settings.webhook_timeout_seconds)
         except PushError as e:
-            errors.append(e)
-            continue
+            if not e.transient:  # this payload refused: the others may still go
+                errors.append(e)
+                continue
+            errors.append(PushError(f"{e} ({len(hooks) - i} webhook push(es) owed)", True))
+            break  # the endpoint is down: the rest stays owed for the next run
         record_pushes(engine, [push.as_row()])
         counts["webhook"] = counts.get("webhook", 0) + 1
     by_recipient: dict[str, list[Push]] = {}

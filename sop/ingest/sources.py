@@ -5,6 +5,12 @@ only renames (source name -> contract name) and keeps the contract's columns;
 types are left as the database gives them, so that the quality gate can report
 what does not cast instead of a silent coercion here.
 
+Sources are read-only by construction: a configured query must be one SELECT (or WITH ...
+SELECT) statement, refused before it runs otherwise, and every connection to a source is
+read-only (SQLite `PRAGMA query_only`, PostgreSQL and MySQL/MariaDB read-only sessions), so
+not even a data-modifying CTE can write. A `columns:` rename from a column the source does
+not have is an error, never ignored.
+
 Rows are fetched in chunks of CHUNK_ROWS straight from the driver's cursor (server-side
 on PostgreSQL). Each chunk becomes a frame as `pandas.read_sql` would make it, and each
 of its text (object) columns is compacted: equal values share one Python object, so a
@@ -16,6 +22,7 @@ chunk of raw rows plus the compacted frame.
 from __future__ import annotations
 
 import gc
+import re
 import warnings
 
 import numpy as np
@@ -46,30 +53,81 @@ def _safe_url(url: str) -> str:
         return url
 
 
+READ_ONLY_SESSION = {  # run on every new connection to a source
+    "sqlite": "PRAGMA query_only = ON",
+    "postgresql": "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY",
+    "mysql": "SET SESSION TRANSACTION READ ONLY",
+    "mariadb": "SET SESSION TRANSACTION READ ONLY",
+}
+
+
 def source_engine(url: str) -> Engine:
+    """An engine whose every connection is read-only where the database can say so."""
     try:
-        return sa.create_engine(url, future=True, pool_pre_ping=True)
+        engine = sa.create_engine(url, future=True, pool_pre_ping=True)
     except Exception as e:  # noqa: BLE001
         raise SourceError(f"cannot use source URL {_safe_url(url)}: {e}") from None
+    statement = READ_ONLY_SESSION.get(engine.dialect.name)
+    if statement:
+        @sa.event.listens_for(engine, "connect")
+        def _read_only(dbapi_connection, _record) -> None:
+            cursor = dbapi_connection.cursor()
+            try:
+                cursor.execute(statement)
+            finally:
+                cursor.close()
+            if engine.dialect.name != "sqlite":
+                dbapi_connection.commit()  # psycopg opens a transaction for the SET
+    return engine
 
 
-def dataset_statement(name: str, spec: DatasetConfig) -> sa.TextClause | sa.Select:
+_QUOTED = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|`[^`]*`")
+_COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.S)
+
+
+def read_only_query(name: str, query: str, source_label: str) -> str:
+    """`query` when it is a single SELECT or WITH statement (a trailing ';' allowed); a
+    SourceError naming the dataset and the source otherwise, before anything runs."""
+    bare = _COMMENT.sub(" ", _QUOTED.sub("''", query)).strip().rstrip(";").strip()
+    first = bare.split(None, 1)[0].upper() if bare else ""
+    if first not in ("SELECT", "WITH") or ";" in bare:
+        shown = " ".join(query.split())[:80]
+        raise SourceError(f"dataset {name!r}: datasets.{name}.query must be one SELECT "
+                          f"statement (the pipeline only reads source {source_label}); got "
+                          f"{shown!r}")
+    return query.strip().rstrip(";")
+
+
+def dataset_statement(name: str, spec: DatasetConfig,
+                      source_label: str = "?") -> sa.TextClause | sa.Select:
     """The SELECT that reads dataset `name` as configured (table or query)."""
     if spec.query:
-        return sa.text(spec.query)
+        return sa.text(read_only_query(name, spec.query, source_label))
     table = sa.table(spec.table or name)
     return sa.select(sa.text("*")).select_from(table)
 
 
-def renamed(frame: pd.DataFrame, name: str, spec: DatasetConfig) -> pd.DataFrame:
-    """`frame` with source columns renamed to the contract and only contract columns kept."""
+def missing_renames(columns: list[str], spec: DatasetConfig) -> list[str]:
+    """The `columns:` sources (rename from) that are not among `columns` (any case)."""
+    have = {str(c).lower() for c in columns}
+    return [src for src in spec.columns if src.lower() not in have]
+
+
+def renamed(frame: pd.DataFrame, name: str, spec: DatasetConfig,
+            source_label: str = "?") -> pd.DataFrame:
+    """`frame` with source columns renamed to the contract and only contract columns kept.
+    A rename from a column the source does not have is a SourceError."""
     contract = contract_for(name)
+    missing = missing_renames(list(frame.columns), spec)
+    if missing:
+        raise SourceError(
+            f"dataset {name!r}: datasets.{name}.columns renames {', '.join(map(repr, missing))}, "
+            f"not a column of source {source_label} (it has: "
+            f"{', '.join(map(str, frame.columns))})")
     lowered = {c.lower(): c for c in frame.columns}
     mapping: dict[str, str] = {}
     for src, dst in spec.columns.items():
-        actual = src if src in frame.columns else lowered.get(src.lower())
-        if actual is not None:
-            mapping[actual] = dst
+        mapping[src if src in frame.columns else lowered[src.lower()]] = dst
     out = frame.rename(columns=mapping)
     # Case-insensitive match of contract names (some databases fold identifiers).
     fold = {c.lower(): c for c in out.columns}
@@ -79,30 +137,28 @@ def renamed(frame: pd.DataFrame, name: str, spec: DatasetConfig) -> pd.DataFrame
     return out[keep].copy()
 
 
+def _read_error(e: sa.exc.DBAPIError, name: str, spec: DatasetConfig,
+                source_label: str) -> SourceError:
+    """A database error while reading dataset `name`, as a SourceError naming it."""
+    what = f"query of dataset {name!r}" if spec.query else f"table {spec.table or name!r}"
+    msg = str(getattr(e, "orig", None) or e).splitlines()[0]
+    low = msg.lower()
+    if "no such table" in low or "doesn't exist" in low or "does not exist" in low:
+        return SourceError(f"dataset {name!r}: {what} not found in source {source_label}")
+    transient = isinstance(e, sa.exc.OperationalError)  # connection lost, server busy
+    return SourceError(f"dataset {name!r}: cannot read {what} from source {source_label}: "
+                       f"{msg}", transient=transient)
+
+
 def read_dataset(engine: Engine, name: str, spec: DatasetConfig, source_label: str) -> pd.DataFrame:
     """Read one dataset; raises SourceError naming the dataset, the source and the cause."""
-    stmt = dataset_statement(name, spec)
-    what = f"query of dataset {name!r}" if spec.query else f"table {spec.table or name!r}"
+    stmt = dataset_statement(name, spec, source_label)
     try:
         with engine.connect() as conn:
             frame = fetched_frame(conn, stmt)
-    except sa.exc.OperationalError as e:
-        msg = str(e.orig) if getattr(e, "orig", None) else str(e)
-        low = msg.lower()
-        if "no such table" in low or "doesn't exist" in low or "does not exist" in low:
-            raise SourceError(
-                f"dataset {name!r}: {what} not found in source {source_label}") from None
-        raise SourceError(
-            f"dataset {name!r}: cannot read {what} from source {source_label}: "
-            f"{msg.splitlines()[0]}", transient=True) from None
-    except (sa.exc.ProgrammingError, sa.exc.DatabaseError) as e:
-        msg = str(getattr(e, "orig", e)).splitlines()[0]
-        if "does not exist" in msg.lower() or "doesn't exist" in msg.lower():
-            raise SourceError(
-                f"dataset {name!r}: {what} not found in source {source_label}") from None
-        raise SourceError(
-            f"dataset {name!r}: cannot read {what} from source {source_label}: {msg}") from None
-    return renamed(frame, name, spec)
+    except sa.exc.DBAPIError as e:
+        raise _read_error(e, name, spec, source_label) from None
+    return renamed(frame, name, spec, source_label)
 
 
 CHUNK_ROWS = 200_000
@@ -199,3 +255,39 @@ def _check_reachable(engine: Engine, url: str) -> None:
         cause = str(getattr(e, "orig", e)).splitlines()[0] if str(e) else type(e).__name__
         raise SourceError(f"cannot connect to source {_safe_url(url)}: {cause}",
                           transient=True) from None
+
+
+def check_sources(config: Config, names: tuple[str, ...]) -> None:
+    """Refuse, before any run starts, what can never be read: a query that is not one SELECT,
+    a table that is not there, a rename from a column the source does not have. Reads no row
+    (each statement with `WHERE 1=0`); a source that does not answer is left to the run,
+    which retries it."""
+    engines: dict[str, Engine] = {}
+    try:
+        for name in names:
+            url, spec = config.source_url(name), config.dataset(name)
+            label = _safe_url(url)
+            stmt = dataset_statement(name, spec, label)  # raises for a non-SELECT query
+            if url not in engines:
+                engines[url] = source_engine(url)
+                try:
+                    _check_reachable(engines[url], url)
+                except SourceError as e:
+                    if e.transient:
+                        return
+                    raise
+            probe = (sa.text(f"SELECT * FROM ({stmt.text}) AS sop_probe WHERE 1=0")
+                     if spec.query else stmt.where(sa.false()))
+            try:
+                with engines[url].connect() as conn:
+                    columns = list(conn.execute(probe).keys())
+            except sa.exc.DBAPIError as e:
+                error = _read_error(e, name, spec, label)
+                if error.transient:
+                    continue
+                raise error from None
+            if missing_renames(columns, spec):
+                renamed(pd.DataFrame(columns=columns), name, spec, label)  # raises, named
+    finally:
+        for e in engines.values():
+            e.dispose()
