@@ -125,7 +125,7 @@ EXACT: dict[str, str] = {
     "exposure = open order value + unpaid invoices": "敞口 = 未结订单金额 + 未付发票",
     # table values
     "critical": "严重", "high": "高", "error": "错误", "warning": "警告", "medium": "中", "low": "低", "info": "提示",
-    "demand": "需求", "supply": "供应", "lead time": "交期", "demand moved": "需求变动", "supply moved": "供应变动",
+    "demand": "需求", "supply": "供应", "credit": "信用", "receivables": "应收账款", "lead time": "交期", "demand moved": "需求变动", "supply moved": "供应变动",
     "lead time moved": "交期变动", "not due": "未到期", "over 90 days": "90天以上", "overdue": "逾期",
     "disputed": "有争议", "refused": "拒付", "finished": "成品", "material": "物料", "running": "进行中",
     "ended": "已结束", "ended in period": "本期结束", "upcoming": "即将上市", "launched": "已上市",

@@ -73,6 +73,7 @@ class Thresholds(_Strict):
     sustained_periods: int = Field(default=2, ge=1)
     volume_band_pct: float = Field(default=50.0, gt=0)
     freshness_tolerance_days: int = Field(default=7, ge=0)
+    overdue_days: int = Field(default=60, ge=1)  # an unpaid invoice this late is an alert
 
 
 class PlanningConfig(_Strict):

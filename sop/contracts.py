@@ -199,3 +199,16 @@ def counts_as_demand(status: pd.Series) -> np.ndarray:
     keep = np.array([str(u).strip().lower() not in NOT_DEMAND_STATUSES for u in uniques]
                     + [True], dtype=bool)
     return keep[codes]  # code -1 (missing) picks the trailing True
+
+
+_EMPTY_DTYPES = {"date": "datetime64[ns]", "number": "float64", "int": "int64", "string": "object"}
+
+
+def dataset(data, name: str) -> pd.DataFrame:
+    """The staged frame `name` of `data`, or an empty frame with the contract's columns and
+    dtypes (an optional dataset a source does not have)."""
+    frame = data.get(name)
+    if frame is not None:
+        return frame
+    return pd.DataFrame({c.name: pd.Series(dtype=_EMPTY_DTYPES[c.type])
+                         for c in contract_for(name).columns})

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 
+from sop.alerts.credit import credit_limit_alerts, invoice_alerts
 from sop.alerts.demand import demand_moved_alerts, forecast_vs_budget_alerts
 from sop.alerts.lifecycle import alert_frame, growth_by_category
 from sop.alerts.stock import divergence_alerts, excess_cover_alerts, stockout_alerts
@@ -146,6 +147,10 @@ def supply_view(data: Mapping[str, pd.DataFrame], period: str, forecast: pd.Data
         forecast_vs_budget_alerts(forecast, budget, period, thresholds),
         demand_moved_alerts(series, history.forecasts, period, thresholds),
         material_alerts,
+        # as of the plan's period end, as the sales-administration packet shows them (the
+        # daily watch does not age receivables ahead of the next monthly cycle)
+        credit_limit_alerts(data, period),
+        invoice_alerts(data, period, thresholds),
     ]
     alerts = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(
         len(p) for p in parts) else alert_frame([])

@@ -7,7 +7,7 @@ import pandas as pd
 
 from sop.contracts import NOT_DEMAND_STATUSES, counts_as_demand
 from sop.forecast.demand import sales_monthly
-from sop.packets.briefing.orders import open_order_lines
+from sop.orders import open_order_lines
 from tests.unit.frames import contract_frame
 
 STATUSES = ["open", " Rejected", "VOID", "canceled", "Cancelled", None, "shipped", "lost"]

@@ -16,6 +16,7 @@ from typing import NamedTuple
 import pandas as pd
 
 from sop.contracts import counts_as_demand
+from sop.orders import invoice_balances, open_order_lines
 from sop.packets.briefing.common import (
     CURRENCY,
     Window,
@@ -27,7 +28,6 @@ from sop.packets.briefing.common import (
     period_window,
 )
 from sop.packets.briefing.finance import credit_exposure, order_to_ship_days
-from sop.packets.briefing.orders import invoice_balances, open_order_lines
 from sop.packets.briefing.supply import latest_inventory
 from sop.plan import Plan
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NamedTuple
@@ -24,10 +24,11 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from sop.contracts import contract_for
+from sop.contracts import (
+    dataset,  # noqa: F401 - packets read it from here
+)
 
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-_DTYPES = {"date": "datetime64[ns]", "number": "float64", "int": "int64", "string": "object"}
 CURRENCY = "currency units"  # the company currency; the contracts carry no currency code
 
 
@@ -78,15 +79,6 @@ def period_window(period: str) -> Window:
     if not isinstance(period, str) or not _PERIOD.match(period):
         raise ValueError(f"period must be 'YYYY-MM', got {period!r}")
     return Window(period, pd.Timestamp(f"{period}-01"))
-
-
-def dataset(data: Mapping[str, pd.DataFrame], name: str) -> pd.DataFrame:
-    """The staged frame `name`, or an empty frame with the contract's columns and dtypes."""
-    frame = data.get(name)
-    if frame is not None:
-        return frame
-    contract = contract_for(name)
-    return pd.DataFrame({c.name: pd.Series(dtype=_DTYPES[c.type]) for c in contract.columns})
 
 
 def between(values: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:

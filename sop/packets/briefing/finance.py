@@ -9,6 +9,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from sop.orders import credit_exposure_at, invoice_balances, open_order_lines
 from sop.packets.briefing.common import (
     CURRENCY,
     Col,
@@ -20,7 +21,6 @@ from sop.packets.briefing.common import (
     total_row,
     with_names,
 )
-from sop.packets.briefing.orders import invoice_balances, open_order_lines
 from sop.plan import Plan
 
 AGE_BUCKETS = ((0, 30, "0-30 days"), (31, 60, "31-60 days"), (61, 90, "61-90 days"),
@@ -78,20 +78,10 @@ def credit_exposure(data: Mapping[str, pd.DataFrame], w: Window) -> pd.DataFrame
     """Per customer with any exposure at period end: open order value (open qty x unit price)
     + unpaid invoice balance = exposure, against credit_limit; utilisation (%), headroom
     (limit - exposure) and `over_limit`. Sorted by utilisation, highest first."""
-    orders = open_order_lines(data, w.end).groupby("customer_id")["open_value"].sum()
-    unpaid = invoice_balances(data, w.end).groupby("customer_id")["balance"].sum()
-    out = pd.DataFrame({"open_order_value": orders, "unpaid_invoices": unpaid}).fillna(0.0)
-    out = out.rename_axis("customer_id").reset_index()
-    out["exposure"] = out["open_order_value"] + out["unpaid_invoices"]
-    out = out[out["exposure"] > 0]
-    customers = dataset(data, "customers")
-    limits = customers.drop_duplicates("customer_id").set_index("customer_id")["credit_limit"]
-    out = with_names(out, customers, "customer_id", target="customer")
-    out["credit_limit"] = out["customer_id"].map(limits)
-    out["headroom"] = out["credit_limit"] - out["exposure"]
+    out = with_names(credit_exposure_at(data, w.end), dataset(data, "customers"), "customer_id",
+                     target="customer")
     out["utilisation"] = [share(e, c) for e, c in zip(out["exposure"], out["credit_limit"],
                                                       strict=True)]
-    out["over_limit"] = out["credit_limit"].notna() & (out["exposure"] > out["credit_limit"])
     out = out.sort_values(["over_limit", "utilisation", "exposure"], ascending=False,
                           na_position="last")
     return out.reset_index(drop=True)

@@ -7,10 +7,10 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from sop.orders import invoice_balances
 from sop.packets.briefing.common import CURRENCY, Col, Window, kpi, number, pct_change, share, table
 from sop.packets.briefing.finance import credit_exposure, order_backlog
 from sop.packets.briefing.marketing import category_trends, promotion_results
-from sop.packets.briefing.orders import invoice_balances
 from sop.packets.briefing.procurement import material_requirements, price_trend
 from sop.packets.briefing.sales import progress_total
 from sop.packets.briefing.supply import at_risk, production_vs_demand

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from sop.orders import open_order_lines
 from sop.packets.briefing.common import (
     CURRENCY,
     Col,
@@ -19,7 +20,6 @@ from sop.packets.briefing.common import (
     total_row,
     with_names,
 )
-from sop.packets.briefing.orders import open_order_lines
 from sop.plan import Plan
 
 LEVEL = {None: "total", "region": "region", "category": "category"}

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from sop.config import DEPARTMENTS, Thresholds
+from sop.orders import open_order_lines
 from sop.packets.briefing import DEPARTMENT_TITLES, TOP_ALERTS, packet_context
 from sop.packets.briefing.changes import Figure, ranked_changes
 from sop.packets.briefing.common import period_window
@@ -31,7 +32,6 @@ from sop.packets.briefing.marketing import (
     product_mix,
     promotion_results,
 )
-from sop.packets.briefing.orders import open_order_lines
 from sop.packets.briefing.procurement import (
     lead_time_changes,
     material_requirements,

@@ -1,4 +1,5 @@
-"""Order book and receivables as they stood at the end of the reported period.
+"""Order book, receivables and credit exposure as they stood at a date (a period's end):
+what the packets show and the credit alerts judge, one definition for both.
 
 Statuses are current (the ERP does not keep their history), so "open at period end" is
 rebuilt from quantities: a line is open when it is not cancelled and part of it was not
@@ -16,8 +17,7 @@ import numpy as np
 import pandas as pd
 
 from sop.contracts import DONE_STATUSES as DONE
-from sop.contracts import counts_as_demand
-from sop.packets.briefing.common import dataset
+from sop.contracts import counts_as_demand, dataset
 
 LINE_COLUMNS = ("order_id", "line_no", "order_date", "requested_date", "customer_id", "sku",
                 "status", "qty", "shipped_qty", "open_qty", "unit_price", "open_value")
@@ -99,3 +99,22 @@ def _invoice_balances(inv: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
     inv["days_overdue"] = late.where((inv["balance"] > 0) & (late > 0), 0).fillna(0).astype(int)
     inv["status"] = _status(inv["status"])
     return inv.reset_index(drop=True)
+
+
+def credit_exposure_at(data: Mapping[str, pd.DataFrame], end: pd.Timestamp) -> pd.DataFrame:
+    """Per customer with any exposure at `end` (exclusive): open order value (open qty x unit
+    price) + unpaid invoice balance = exposure, against credit_limit; headroom (limit -
+    exposure), `over_limit` and `excess` (exposure above the limit, 0 when within)."""
+    orders = open_order_lines(data, end).groupby("customer_id")["open_value"].sum()
+    unpaid = invoice_balances(data, end).groupby("customer_id")["balance"].sum()
+    out = pd.DataFrame({"open_order_value": orders, "unpaid_invoices": unpaid}).fillna(0.0)
+    out = out.rename_axis("customer_id").reset_index()
+    out["exposure"] = out["open_order_value"] + out["unpaid_invoices"]
+    out = out[out["exposure"] > 0].reset_index(drop=True)
+    customers = dataset(data, "customers").drop_duplicates("customer_id")
+    out["credit_limit"] = out["customer_id"].map(customers.set_index("customer_id")[
+        "credit_limit"])
+    out["headroom"] = out["credit_limit"] - out["exposure"]
+    out["over_limit"] = out["credit_limit"].notna() & (out["exposure"] > out["credit_limit"])
+    out["excess"] = (-out["headroom"]).clip(lower=0).where(out["over_limit"], 0.0)
+    return out
