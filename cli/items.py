@@ -20,7 +20,7 @@ import re
 import sys
 from datetime import date, datetime
 
-from sop.clock import Clock, fixed_clock, system_clock, utc_naive
+from sop.clock import Clock, clock_for, utc_naive
 from sop.config import DEPARTMENTS, Config, ConfigError, load_config
 from sop.items.from_alert import prefill_from_alert
 from sop.items.model import (
@@ -97,8 +97,7 @@ def add_items_parser(sub: argparse._SubParsersAction) -> None:
 
 def _clock(args: argparse.Namespace, config: Config) -> Clock:
     """`--today` (noon, in the config's timezone), else the system clock."""
-    given = getattr(args, "today", None)
-    return fixed_clock(given, config.timezone) if given else system_clock(config.timezone)
+    return clock_for(getattr(args, "today", None), config.timezone)
 
 
 def _today(args: argparse.Namespace, config: Config) -> date:
@@ -148,7 +147,8 @@ def _add(args: argparse.Namespace, config: Config, engine) -> int:
     period = args.period or last_complete_period(today)
     _period(period)
     draft = draft_item(period=period, requesting=args.requesting, due=_due(args.due),
-                       actor=args.actor, at=_now(args, config), today=today, alert_key=alert_key, **fields)
+                       actor=args.actor, at=_now(args, config), today=today,
+                       alert_key=alert_key, **fields)
     item = add_item(engine, draft, note)
     if args.json:
         print(json.dumps(item_record(item, today), sort_keys=True))
@@ -162,8 +162,8 @@ def _add(args: argparse.Namespace, config: Config, engine) -> int:
 
 def _change(args: argparse.Namespace, config: Config, engine) -> int:
     today = _today(args, config)
-    item = change_item(engine, args.item, args.items_command, args.actor, config.heads_by_department(),
-                       _now(args, config), args.note)
+    item = change_item(engine, args.item, args.items_command, args.actor,
+                       config.heads_by_department(), _now(args, config), args.note)
     if args.json:
         print(json.dumps(item_record(item, today), sort_keys=True))
         return 0

@@ -18,7 +18,7 @@ from pathlib import Path
 from cli.budget import add_budget_parser, cmd_budget
 from cli.items import add_items_parser, cmd_items
 from cli.ops import add_ops_parser, cmd_ops
-from sop.clock import default_period, parse_day, system_clock
+from sop.clock import clock_for, default_period, parse_day
 from sop.config import DEPARTMENTS
 
 
@@ -86,8 +86,7 @@ def _everywhere(parser: argparse.ArgumentParser, flag: str, **kwargs) -> None:
 
 def today_of(args: argparse.Namespace, timezone: str = "UTC") -> date:
     """The day the command runs as: `--today`, else the clock in `timezone`."""
-    given = getattr(args, "today", None)
-    return parse_day(given) if given else system_clock(timezone).today()
+    return clock_for(getattr(args, "today", None), timezone).today()
 
 
 def _default_period(args: argparse.Namespace, value: str | None) -> str:

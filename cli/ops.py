@@ -60,6 +60,8 @@ def cmd_ops(args: argparse.Namespace) -> int:
     from prefect.client.orchestration import get_client
     from prefect.events.schemas.automations import AutomationCore
 
+    from sop.alerts.push import shown_url
+
     config = load_config(args.config, os.environ)
     url = config.operators.webhook_url
     if not url:
@@ -83,5 +85,5 @@ def cmd_ops(args: argparse.Namespace) -> int:
             else:
                 client.create_automation(automation)
                 verb = "created"
-            print(f"automation {automation.name!r} {verb}: notifies {url}")
+            print(f"automation {automation.name!r} {verb}: notifies {shown_url(url)}")
     return 0

@@ -43,6 +43,11 @@ def fixed_clock(day: date | str, timezone: str = "UTC") -> Clock:
     return Clock(timezone, lambda: at)
 
 
+def clock_for(day: str | None, timezone: str = "UTC") -> Clock:
+    """A clock fixed at `day` ('YYYY-MM-DD', e.g. `--today`) when given, else the system's."""
+    return fixed_clock(day, timezone) if day else system_clock(timezone)
+
+
 def parse_day(text: str) -> date:
     """'YYYY-MM-DD' as a date; a clear error for anything else."""
     try:

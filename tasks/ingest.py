@@ -10,7 +10,7 @@ from datetime import date
 import pandas as pd
 from prefect import get_run_logger, task
 
-from sop.clock import default_period, fixed_clock, system_clock
+from sop.clock import clock_for, default_period
 from sop.config import Config, ConfigError, load_config
 from sop.contracts import DATASETS
 from sop.ingest.sources import read_all
@@ -51,8 +51,7 @@ def resolve_config(config_path: str, period: str | None = None,
     (`today`, 'YYYY-MM-DD', fixes it) and fix the period (default: the last complete month).
     A retry of the run returns this result cached: the same config, day and period."""
     config = load_config(config_path, os.environ)
-    clock = fixed_clock(today, config.timezone) if today else system_clock(config.timezone)
-    day = clock.today()
+    day = clock_for(today, config.timezone).today()
     return RunInputs(config=config, period=default_period(period, day), today=day,
                      config_path=str(config_path))
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -115,8 +116,19 @@ def webhook_payload(push: Push) -> dict:
     }
 
 
+def shown_url(url: str) -> str:
+    """`url` as messages show it: scheme and host only. A chat webhook's path and query are
+    its credential (Slack, Teams), so they never reach a log, a run state or a mail."""
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or "?"
+    port = f":{parts.port}" if parts.port else ""
+    hidden = "/..." if (parts.path.strip("/") or parts.query) else ""
+    return f"{parts.scheme}://{host}{port}{hidden}"
+
+
 def post_webhook(url: str, payload: dict, timeout: float = 10.0) -> None:
-    """POST JSON; 5xx and connection problems are transient, other non-2xx permanent."""
+    """POST JSON; 5xx and connection problems are transient, other non-2xx permanent. The
+    errors name the endpoint without its path (`shown_url`)."""
     body = json.dumps(payload, default=str).encode()
     req = urllib.request.Request(url, data=body, method="POST",
                                  headers={"Content-Type": "application/json",
@@ -125,10 +137,11 @@ def post_webhook(url: str, payload: dict, timeout: float = 10.0) -> None:
         with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - configured URL
             resp.read()
     except urllib.error.HTTPError as e:
-        raise PushError(f"webhook {url} answered {e.code} {e.reason}", e.code >= 500) from None
-    except (urllib.error.URLError, OSError) as e:
+        raise PushError(f"webhook {shown_url(url)} answered {e.code} {e.reason}",
+                        e.code >= 500) from None
+    except (urllib.error.URLError, OSError, ValueError) as e:
         reason = getattr(e, "reason", e)
-        raise PushError(f"webhook {url} unreachable: {reason}", True) from None
+        raise PushError(f"webhook {shown_url(url)} unreachable: {reason}", True) from None
 
 
 def alert_digest(mailer: Mailer, pushes: list[Push], recipient: str,

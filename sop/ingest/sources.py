@@ -263,6 +263,7 @@ def check_sources(config: Config, names: tuple[str, ...]) -> None:
     (each statement with `WHERE 1=0`); a source that does not answer is left to the run,
     which retries it."""
     engines: dict[str, Engine] = {}
+    silent: set[str] = set()  # sources that did not answer: left to the run's retries
     try:
         for name in names:
             url, spec = config.source_url(name), config.dataset(name)
@@ -273,9 +274,11 @@ def check_sources(config: Config, names: tuple[str, ...]) -> None:
                 try:
                     _check_reachable(engines[url], url)
                 except SourceError as e:
-                    if e.transient:
-                        return
-                    raise
+                    if not e.transient:
+                        raise
+                    silent.add(url)
+            if url in silent:
+                continue
             probe = (sa.text(f"SELECT * FROM ({stmt.text}) AS sop_probe WHERE 1=0")
                      if spec.query else stmt.where(sa.false()))
             try:

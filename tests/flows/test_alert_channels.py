@@ -23,12 +23,13 @@ def _table(folder, sql: str) -> list:
 
 
 def test_a_dead_webhook_costs_no_packet_and_catches_up_next_run(tmp_path, demo_erp):
-    dead = f"http://127.0.0.1:{free_port()}/hook"  # nothing listens there
+    dead = f"http://127.0.0.1:{free_port()}/hook/T0KEN-8c1f"  # nothing listens there
     cfg = write_config(tmp_path, demo_erp, alerts={"webhook_url": dead,
                                                     "webhook_timeout_seconds": 2})
-    with pytest.raises(PushError, match=r"webhook http://127\.0\.0\.1:\d+/hook unreachable") as e:
+    with pytest.raises(PushError, match=r"webhook http://127\.0\.0\.1:\d+/\.\.\. unreachable") as e:
         monthly_cycle(config_path=str(cfg), period=END, today=TODAY)
     assert str(e.value).count("unreachable") == 1  # one channel down: said once
+    assert "T0KEN-8c1f" not in str(e.value)  # the webhook's path is its credential
     sent = _table(tmp_path, "SELECT department, status FROM sop_deliveries")
     assert sorted(s for _, s in sent) == ["sent"] * 6  # every head got the packet
     assert len(list((tmp_path / "out" / "packets" / END).glob("*/packet.pdf"))) == 6
@@ -38,6 +39,7 @@ def test_a_dead_webhook_costs_no_packet_and_catches_up_next_run(tmp_path, demo_e
     assert "webho" not in channels  # the webhook's pushes are owed
     (message,) = _table(tmp_path, "SELECT message FROM sop_runs")[0]
     assert "alert pushes owed" in message and "webhook" in message
+    assert "T0KEN-8c1f" not in message
 
     receiver = WebhookReceiver()
     try:

@@ -71,3 +71,24 @@ def test_every_connection_to_a_source_refuses_writes(source_url):
     finally:
         engine.dispose()
     assert _count(source_url) == 1
+
+
+def test_a_silent_source_does_not_hide_a_mistake_on_another(tmp_path):
+    from sop.config import DEPARTMENTS, config_from_mapping
+    from sop.ingest.sources import check_sources
+
+    erp = f"sqlite:///{tmp_path / 'erp.sqlite'}"
+    engine = sa.create_engine(erp)
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE customers (customer_id TEXT, name TEXT)"))
+    engine.dispose()
+    config = config_from_mapping({
+        "sources": {"erp": {"url": erp},
+                    "crm": {"url": "postgresql+psycopg://nobody@127.0.0.1:9/none"}},
+        "warehouse": {"url": f"sqlite:///{tmp_path / 'wh.sqlite'}"},
+        "datasets": {"products": {"source": "crm"},
+                     "customers": {"columns": {"cust_no": "customer_id"}}},
+        "departments": {d: {"heads": [f"{d}@example.com"]} for d in DEPARTMENTS}}, {})
+    check_sources(config, ("products",))  # only the silent source: left to the run
+    with pytest.raises(SourceError, match=r"datasets\.customers\.columns renames 'cust_no'"):
+        check_sources(config, ("products", "customers"))
