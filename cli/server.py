@@ -26,6 +26,17 @@ def _die_with_parent() -> None:  # runs in the child, between fork and exec
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
+def _drain_to(url: str) -> None:
+    """Send the logs and events still queued to the server before it stops (else the queue
+    flushes at exit, to nobody, and prints 'Error logging to API')."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for worker in (APILogWorker, EventsWorker):
+        with contextlib.suppress(Exception):  # best effort: the run itself has finished
+            worker.drain_all(timeout=5)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -71,7 +82,10 @@ def prefect_api(timeout: float = 120.0) -> Iterator[str | None]:
                                    f"within {timeout:.0f} s")
             time.sleep(0.25)
         with temporary_settings({PREFECT_API_URL: url}):
-            yield url
+            try:
+                yield url
+            finally:
+                _drain_to(url)
     finally:
         server.terminate()
         try:

@@ -136,9 +136,22 @@ def _table(t: dict, loc: Locale) -> dict:
             v = r.get(c["key"])
             if not isinstance(v, str) or not v or (data and v != "Total"):
                 continue
-            r[c["key"]] = (", ".join(loc.department(o.strip()) for o in v.split(","))
-                           if c["key"] == "owners" else loc.t(v))
+            if c["key"] not in _OWNER_COLUMNS:
+                r[c["key"]] = loc.t(v)
     return t
+
+
+_OWNER_COLUMNS = ("owners", "action_owner")
+
+
+def _owners(t: dict, loc: Locale) -> None:
+    """Department keys in owner columns named as the reader's language names them."""
+    keys = [c["key"] for c in t["columns"] if c["key"] in _OWNER_COLUMNS]
+    for r in t["rows"]:
+        for k in keys:
+            v = r.get(k)
+            if isinstance(v, str) and v:
+                r[k] = ", ".join(loc.department(o.strip()) for o in v.split(",") if o.strip())
 
 
 def localized(context: dict, locale: Locale) -> dict:
@@ -147,11 +160,17 @@ def localized(context: dict, locale: Locale) -> dict:
     out["locale"] = locale.code
     out["title"] = locale.department(context["department"])
     out["period_label"] = locale.month(context["period"])
+    for key in ("alerts", "alerts_all"):
+        if out.get(key):
+            _owners(out[key], locale)
     if not locale.zh:
         return out
     for key in ("changes", "alerts", "alerts_all"):
         if out.get(key):
             _table(out[key], locale)
+    for key in ("actions", "actions_all"):
+        for t in out.get(key, {}).values():
+            _table(t, locale)
     for t in out.get("tables", {}).values():
         _table(t, locale)
     for k in out.get("kpis", []):

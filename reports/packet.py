@@ -75,7 +75,10 @@ def packet_markdown(context: dict, packet: RenderedPacket,
     if not changes["rows"]:
         lines.append(f"- {changes['empty']}")
     n_alerts = len(ctx["alerts_all"]["rows"])
-    lines += ["", f"**{ctx['alerts']['title']}**: {n_alerts}", "",
+    lines += ["", f"**{ctx['alerts']['title']}**: {n_alerts}", ""]
+    for r in ctx["alerts"]["rows"][:3]:  # the decisions at the top, by money at stake
+        lines.append(f"- {r['name']}: {formatted(r['value'], 'money', loc)}; {r['action']}")
+    lines += ["",
               f"| {loc.t('Key figure')} | {loc.t('Value')} |", "|---|---:|"]
     for k in ctx["kpis"]:
         value = formatted(k["value"], k["fmt"], loc)

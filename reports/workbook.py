@@ -127,8 +127,9 @@ def packet_workbook(context: dict, locale: Locale | str = "en") -> bytes:
     loc = locale if isinstance(locale, Locale) else Locale(locale)
     kpis = _kpi_table(context["kpis"], loc)
     kpis["period"] = context["period"]
-    tables = [("changes", context["changes"]), ("alerts", context["alerts_all"]),
-              ("key_figures", kpis), *context["tables"].items()]
+    tables = [("alerts", context["alerts_all"]), *context.get("actions_all", {}).items(),
+              ("changes", context["changes"]), ("key_figures", kpis),
+              *context["tables"].items()]
     wb = Workbook()
     contents = wb.active
     contents.title = loc.t("Contents")

@@ -74,6 +74,10 @@ class Thresholds(_Strict):
     volume_band_pct: float = Field(default=50.0, gt=0)
     freshness_tolerance_days: int = Field(default=7, ge=0)
     overdue_days: int = Field(default=60, ge=1)  # an unpaid invoice this late is an alert
+    # materiality (sop.alerts.impact): below both, an alert is minor and folded into a count
+    materiality_value: float = Field(default=1000.0, ge=0)
+    materiality_units: float = Field(default=20.0, ge=0)
+    high_impact_value: float = Field(default=25000.0, ge=0)  # "high" needs this much at stake
 
 
 class PlanningConfig(_Strict):
@@ -85,6 +89,8 @@ class PlanningConfig(_Strict):
     service_level: float = Field(default=0.95, gt=0.5, lt=1)
     safety_stock: Literal["data", "service_level"] = "data"
     production_lead_time_weeks: float = Field(default=4.0, gt=0)
+    # units per week a production line can make; a line not listed: its highest planned week
+    line_rates: dict[str, float] = Field(default_factory=dict)
 
 
 class Config(_Strict):

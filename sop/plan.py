@@ -7,8 +7,12 @@ are new frames: no function mutates its inputs.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from sop.planning.actions import Actions
 
 # Column lists, so that producers and consumers agree on one place.
 SALES_MONTHLY_COLUMNS = ("ds", "region", "category", "sku", "customer_id", "qty", "revenue")
@@ -39,6 +43,8 @@ class Plan:
       forecast runs at lags 1, 3, 6, by level (sop/forecast/accuracy.py).
     - customer_forecast: the sku x region forecast allocated to customers (key accounts
       forecast directly); promotion_plan: the budget year's planned promotions.
+    - actions: the computed pull (sop.planning.actions.Actions: transfers, planned production,
+      planned purchases, expedites, credit holds); None when not computed.
     """
 
     period: str
@@ -54,6 +60,7 @@ class Plan:
     promotion_plan: pd.DataFrame = field(default_factory=pd.DataFrame)  # budget year
     reconciliation: str = ""  # MinTrace(mint_shrink), BottomUp, ...
     quality_notes: tuple[str, ...] = ()  # the data-quality gate's warnings, shown once
+    actions: Actions | None = None
 
 
 @dataclass(frozen=True)

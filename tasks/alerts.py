@@ -8,7 +8,7 @@ import pandas as pd
 from prefect import get_run_logger, task
 from prefect.events import emit_event
 
-from sop.alerts.push import Push, push_alerts
+from sop.alerts.push import Push, alert_payload, push_alerts
 from sop.config import Config
 from sop.mail import mailer_for
 from tasks.common import engine_for, retry_transient, run_scoped
@@ -18,10 +18,8 @@ def emit_alert_event(push: Push) -> None:
     a = push.alert
     emit_event(event=f"sop.alert.{push.event.split(':')[0]}",
                resource={"prefect.resource.id": f"sop.alert.{a['alert_key']}",
-                         "prefect.resource.name": a["alert_key"]},
-               payload={k: a.get(k) for k in ("alert_key", "rule", "entity", "severity", "state",
-                                              "message", "cause", "owners", "figures",
-                                              "first_seen", "last_seen")})
+                         "prefect.resource.name": alert_payload(push)["name"] or a["alert_key"]},
+               payload=alert_payload(push))
 
 
 @task(name="push-alerts", retries=1, retry_delay_seconds=[5],

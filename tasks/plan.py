@@ -9,6 +9,7 @@ import pandas as pd
 from prefect import get_run_logger, task
 from prefect.artifacts import create_table_artifact
 
+from sop.alerts.groups import alert_summary
 from sop.alerts.store import settled_alerts, store_alert_states
 from sop.config import Config
 from sop.forecast.hierarchy import ReconciledForecast
@@ -48,7 +49,7 @@ def settle_alerts(config: Config, plan: Plan) -> Plan:
     if not alerts.empty:
         create_table_artifact(
             key="alerts", description=f"Alerts after the {plan.period} plan",
-            table=alerts[["alert_key", "severity", "state", "cause", "message"]].to_dict("records"))
+            table=alert_summary(alerts))
     return replace(plan, alerts=alerts)
 
 

@@ -47,7 +47,8 @@ def credit_limit_alerts(data: Mapping[str, pd.DataFrame], period: str) -> pd.Dat
                    f"a limit of {r.credit_limit:,.0f}, {r.excess:,.0f} over")
         figures = {"value": r.excess, "exposure": r.exposure, "credit_limit": r.credit_limit,
                    "open_order_value": r.open_order_value,
-                   "unpaid_invoices": r.unpaid_invoices, "used_pct": used, "customer": name}
+                   "unpaid_invoices": r.unpaid_invoices, "used_pct": used, "customer": name,
+                   "name": name, "code": str(r.customer_id), "customer_id": str(r.customer_id)}
         rows.append(alert_row("credit_limit", str(r.customer_id), severity, message, "credit",
                               OWNERS, figures, period))
     return alert_frame(rows)
@@ -72,7 +73,26 @@ def invoice_alerts(data: Mapping[str, pd.DataFrame], period: str,
         message = (f"Invoice {r.invoice_id} to {name}: {r.balance:,.0f} unpaid ({how}"
                    f"{late} days past due)")
         figures = {"value": r.balance, "amount": r.amount, "days_overdue": late,
-                   "issue": issue, "customer": name}
+                   "issue": issue, "customer": name, "customer_id": str(r.customer_id),
+                   "name": f"{name}, invoice {r.invoice_id}", "code": str(r.invoice_id)}
         rows.append(alert_row("invoice", str(r.invoice_id), severity, message, "receivables",
                               OWNERS, figures, period))
     return alert_frame(rows)
+
+
+HOLD_COLUMNS = ("customer_id", "customer", "exposure", "credit_limit", "excess",
+                "open_order_value", "unpaid_invoices", "hold_value", "collect_value")
+
+
+def credit_holds(data: Mapping[str, pd.DataFrame], period: str) -> pd.DataFrame:
+    """Hold candidates at the period end: per customer over its limit, its open orders to hold
+    (hold_value) and the payment that brings the exposure back within the limit and releases
+    them (collect_value = the excess, at most the unpaid invoices). Largest excess first."""
+    end = parse_period(period) + pd.DateOffset(months=1)
+    over = credit_exposure_at(data, end)
+    over = over[over["over_limit"]].copy()
+    names = _names(data)
+    over["customer"] = over["customer_id"].map(names).fillna(over["customer_id"])
+    over["hold_value"] = over["open_order_value"]
+    over["collect_value"] = over[["excess", "unpaid_invoices"]].min(axis=1)
+    return over.sort_values("excess", ascending=False)[list(HOLD_COLUMNS)].reset_index(drop=True)

@@ -14,7 +14,7 @@ import pandas as pd
 
 from sop.plan import ALERT_COLUMNS
 
-SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3}
+SEVERITY_RANK = {"minor": 0, "low": 1, "medium": 2, "high": 3}
 NO_SPLIT = {"demand_moved": 0.0, "supply_moved": 0.0, "lead_time_moved_days": 0.0,
             "price_moved_pct": 0.0}
 
@@ -25,9 +25,11 @@ def alert_frame(rows: list[dict]) -> pd.DataFrame:
 
 def alert_row(rule: str, entity: str, severity: str, message: str, cause: str, owners: str,
               figures: dict, period: str) -> dict:
-    """One alert row; `figures` always carries the root-cause split keys."""
+    """One alert row; `figures` always carries the root-cause split keys, and `name` (what a
+    head reads: a product at a warehouse, a material, a category, a customer; the entity
+    when the rule names none)."""
     clean = {k: (round(float(v), 2) if isinstance(v, (int, float)) else v)
-             for k, v in {**NO_SPLIT, **figures}.items()}
+             for k, v in {**NO_SPLIT, "name": entity, **figures}.items()}
     return {"alert_key": f"{rule}:{entity}", "rule": rule, "entity": entity,
             "severity": severity, "state": "open", "message": message, "cause": cause,
             "owners": owners, "figures": json.dumps(clean, sort_keys=True),

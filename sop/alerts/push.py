@@ -27,6 +27,7 @@ from sop.alerts.store import done_pushes, record_pushes
 from sop.config import Config
 from sop.mail import Mailer, MailError
 from sop.outputs import Outputs
+from sop.packets.briefing import DEPARTMENT_TITLES
 
 PUSH_COLUMNS = ("push_key", "alert_key", "occurrence", "event", "channel", "severity")
 
@@ -54,6 +55,8 @@ class Push:
 def _event_for(alert: dict, done: pd.DataFrame) -> str | None:
     mine = done[(done["alert_key"] == alert["alert_key"])
                 & (done["occurrence"] == alert["first_seen"])]
+    if alert["state"] != "resolved" and alert["severity"] == "minor":
+        return None  # below materiality: counted in the packets, never pushed on its own
     if alert["state"] == "resolved":
         if mine.empty or (mine["event"] == "resolved").any():
             return None  # never raised (nothing to announce) or already announced
@@ -96,24 +99,47 @@ def pending_pushes(alerts: pd.DataFrame, done: pd.DataFrame, channels: tuple[str
     return out
 
 
+def _figures(alert: dict) -> dict:
+    f = alert.get("figures")
+    return (json.loads(f) if isinstance(f, str) and f else f) or {}
+
+
+def _departments(keys: str) -> str:
+    return ", ".join(DEPARTMENT_TITLES.get(k.strip(), k.strip()) for k in str(keys).split(",")
+                     if k.strip())
+
+
 def push_text(push: Push) -> str:
-    """One line for chat tools (Slack and Teams both read a top-level `text`)."""
-    a = push.alert
+    """One line for chat tools (Slack and Teams both read a top-level `text`): what, the money
+    at stake, the action and its owner, the group it belongs to. No internal keys."""
+    a, f = push.alert, _figures(push.alert)
     verb = {"raised": "New", "resolved": "Resolved"}.get(push.event.split(":")[0], "Escalated")
-    return (f"[S&OP] {verb} {a['severity']} alert {a['alert_key']}: {a['message']} "
-            f"(cause: {a['cause']}; owners: {a['owners']}; since {a['first_seen']})")
+    basis = f" ({f['value_basis']})" if f.get("value_basis") else ""
+    stake = f"; at stake {float(f['value']):,.0f}{basis}" if f.get("value") else ""
+    action = (f"; action: {f['action']} ({_departments(f.get('action_owner', ''))})"
+              if f.get("action") and push.event != "resolved" else "")
+    group = (f"; part of {f['group_name']} ({float(f.get('group_value') or 0):,.0f} in all)"
+             if f.get("group") and f.get("group") != a["alert_key"] else "")
+    return (f"[S&OP] {verb} {a['severity']} alert: {a['message']}{stake}{action}{group} "
+            f"(owners: {_departments(a['owners'])}; since {a['first_seen']})")
+
+
+def alert_payload(push: Push) -> dict:
+    """The alert as pushes carry it (webhook body, Prefect event payload): its fields, its
+    figures, and the group, value and action lifted to the top."""
+    a, f = push.alert, _figures(push.alert)
+    return {k: a.get(k) for k in ("alert_key", "rule", "entity", "severity", "state",
+                                  "message", "cause", "owners", "first_seen", "last_seen")} | {
+        "name": f.get("name"), "value": f.get("value"), "units": f.get("units"),
+        "value_basis": f.get("value_basis"), "action": f.get("action"),
+        "action_owner": f.get("action_owner"),
+        "group": {"key": f.get("group", a.get("alert_key")), "name": f.get("group_name"),
+                  "value": f.get("group_value"), "severity": f.get("group_severity")},
+        "figures": f}
 
 
 def webhook_payload(push: Push) -> dict:
-    a = push.alert
-    figures = json.loads(a["figures"]) if isinstance(a.get("figures"), str) else a.get("figures")
-    return {
-        "text": push_text(push),
-        "event": push.event,
-        "alert": {k: a.get(k) for k in ("alert_key", "rule", "entity", "severity", "state",
-                                        "message", "cause", "owners", "first_seen",
-                                        "last_seen")} | {"figures": figures},
-    }
+    return {"text": push_text(push), "event": push.event, "alert": alert_payload(push)}
 
 
 def shown_url(url: str) -> str:
@@ -153,9 +179,23 @@ def alert_digest(mailer: Mailer, pushes: list[Push], recipient: str,
                                      ).hexdigest()[:16] + f"/{recipient.lower()}"
     msg = mailer.message(f"[S&OP {period}] {n} alert{'s' if n != 1 else ''} for you",
                          [recipient], key=key)
-    lines = [f"S&OP alerts ({period})", ""]
-    for p in sorted(pushes, key=lambda p: -SEVERITY_RANK.get(p.severity, 0)):
-        lines.append(f"- {push_text(p)}")
+    lines = [f"S&OP alerts ({period}), largest money at stake first, by root cause", ""]
+    groups: dict[str, list[Push]] = {}
+    for p in pushes:
+        groups.setdefault(_figures(p.alert).get("group", p.alert_key), []).append(p)
+
+    def worth(p: Push) -> float:
+        return float(_figures(p.alert).get("value") or 0.0)
+
+    def group_worth(ps: list[Push]) -> float:
+        return max(float(_figures(p.alert).get("group_value") or worth(p)) for p in ps)
+
+    for _, ps in sorted(groups.items(), key=lambda kv: (-group_worth(kv[1]), kv[0])):
+        f = _figures(ps[0].alert)
+        if len(ps) > 1 or f.get("group", ps[0].alert_key) != ps[0].alert_key:
+            lines.append(f"{f.get('group_name', '')}: {group_worth(ps):,.0f} at stake")
+        for p in sorted(ps, key=lambda p: (-SEVERITY_RANK.get(p.severity, 0), -worth(p))):
+            lines.append(f"- {push_text(p)}")
     lines += ["", "You receive each alert once when it is raised, again only if its severity "
               "rises, and once when it is resolved."]
     msg.set_content("\n".join(lines))

@@ -10,6 +10,7 @@ import pandas as pd
 
 from sop.alerts.lifecycle import alert_frame, alert_row, shortage_cause, shortage_split
 from sop.config import Thresholds
+from sop.names import Names
 from sop.periods import parse_period
 
 WEEKS_PER_MONTH = 52 / 12
@@ -33,9 +34,12 @@ def _prev_rows(previous: pd.DataFrame | None, sku: str, wh: str) -> pd.DataFrame
 
 def stockout_alerts(balance: pd.DataFrame, period: str, thresholds: Thresholds,
                     growth: pd.Series | None = None, sku_category: pd.Series | None = None,
-                    previous: pd.DataFrame | None = None) -> pd.DataFrame:
+                    previous: pd.DataFrame | None = None, names: Names | None = None
+                    ) -> pd.DataFrame:
     """sku x warehouse whose projected balance goes below zero within `stockout_weeks`
-    (high when in the first month, else medium), or below safety stock (low)."""
+    (high when in the first month, else medium), or below safety stock (low). Messages name
+    the product and warehouse (`names`); the codes stay in the key and in figures.code."""
+    names = names or Names()
     window = _window(balance, period, _months(thresholds.stockout_weeks))
     start = parse_period(period)
     rows = []
@@ -52,26 +56,31 @@ def stockout_alerts(balance: pd.DataFrame, period: str, thresholds: Thresholds,
         g_pct = float(growth.get(cat, 0.0)) if growth is not None and cat is not None else 0.0
         cause = shortage_cause(split, g_pct, thresholds.actual_vs_forecast_pct)
         ahead = (hit["ds"].year - start.year) * 12 + hit["ds"].month - start.month
+        what = names.at(sku, wh)
         figures = {"month": f"{hit['ds']:%Y-%m}", "closing": hit["closing"],
-                   "safety_stock": hit["safety_stock"], "demand": upto["demand"].sum(),
-                   "receipts": upto["receipts"].sum(), "category_growth_pct": g_pct, **split}
+                   "lowest_closing": g["closing"].min(), "safety_stock": hit["safety_stock"],
+                   "demand": upto["demand"].sum(), "receipts": upto["receipts"].sum(),
+                   "category_growth_pct": g_pct, "name": what, "code": f"{sku} / {wh}",
+                   "category": cat, **split}
         entity = f"{sku}@{wh}"
         if not neg.empty:
             sev = "high" if ahead <= 1 else "medium"
-            msg = (f"{sku} at {wh} runs out in {hit['ds']:%Y-%m}: projected balance "
+            msg = (f"{what} runs out in {hit['ds']:%Y-%m}: projected balance "
                    f"{hit['closing']:,.0f} units after demand {upto['demand'].sum():,.0f} and "
                    f"receipts {upto['receipts'].sum():,.0f} units from now")
             rows.append(alert_row("stockout", entity, sev, msg, cause, FG_OWNERS, figures, period))
         else:
-            msg = (f"{sku} at {wh} falls below safety stock in {hit['ds']:%Y-%m}: projected "
+            msg = (f"{what} falls below safety stock in {hit['ds']:%Y-%m}: projected "
                    f"{hit['closing']:,.0f} vs safety stock {hit['safety_stock']:,.0f} units")
             rows.append(alert_row("below_safety_stock", entity, "low", msg, cause, "supply",
                                   figures, period))
     return alert_frame(rows)
 
 
-def excess_cover_alerts(balance: pd.DataFrame, period: str, thresholds: Thresholds) -> pd.DataFrame:
+def excess_cover_alerts(balance: pd.DataFrame, period: str, thresholds: Thresholds,
+                        names: Names | None = None) -> pd.DataFrame:
     """sku x warehouse whose weeks of supply stay above `excess_cover_weeks` for 3 months."""
+    names = names or Names()
     window = _window(balance, period, 3)
     rows = []
     for (sku, wh), g in window.groupby(["sku", "warehouse_id"], sort=True):
@@ -79,14 +88,16 @@ def excess_cover_alerts(balance: pd.DataFrame, period: str, thresholds: Threshol
         if len(g) < 3 or wos.isna().any() or (wos <= thresholds.excess_cover_weeks).any():
             continue
         last = g.sort_values("ds").iloc[-1]
-        msg = (f"{sku} at {wh} holds {last['weeks_of_supply']:,.0f} weeks of supply in "
+        what = names.at(sku, wh)
+        msg = (f"{what} holds {last['weeks_of_supply']:,.0f} weeks of supply in "
                f"{last['ds']:%Y-%m} (bound {thresholds.excess_cover_weeks:,.0f}): "
                f"{last['closing']:,.0f} units against {g['demand'].sum():,.0f} units of "
                "demand over 3 months")
         rows.append(alert_row("excess_cover", f"{sku}@{wh}", "low", msg, "demand",
                               "supply,marketing,management",
                               {"weeks_of_supply": last["weeks_of_supply"],
-                               "closing": last["closing"], "demand_3m": g["demand"].sum()},
+                               "closing": last["closing"], "demand_3m": g["demand"].sum(),
+                               "name": what, "code": f"{sku} / {wh}"},
                               period))
     return alert_frame(rows)
 

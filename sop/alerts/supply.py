@@ -99,25 +99,28 @@ def material_shortage_alerts(balance: pd.DataFrame, period: str, thresholds: Thr
                 if hit.within_lead_time else f"beyond its {lead:.0f}-day lead time")
         why = (f"; {late:,.0f} {unit} of it because deliveries running {hit.drift_days:.0f} "
                "days over contract push open orders back" if late > 0 else "")
-        message = (f"{hit.material} ({mid}) runs short in {hit.ds:%Y-%m} by {hit.shortage:,.0f} "
+        message = (f"{hit.material} runs short in {hit.ds:%Y-%m} by {hit.shortage:,.0f} "
                    f"{unit}: requirement {need:,.0f} {unit} through {hit.ds:%Y-%m} against stock "
                    f"{stock:,.0f} {unit} and open orders {got:,.0f} {unit}, {when}{why}.")
         figures = {"month": f"{hit.ds:%Y-%m}", "shortage": hit.shortage,
                    "max_shortage": m["shortage"].max(), "requirement": need, "stock": stock,
                    "receipts": got, "shortage_on_promise": hit.shortage_on_promise,
                    "late_receipt_units": late, "lead_time_days": lead,
-                   "lead_time_moved_days": hit.drift_days, **split}
+                   "lead_time_moved_days": hit.drift_days, "name": hit.material,
+                   "code": mid, "unit": unit, **split}
         rows.append(alert_row("material_shortage", mid,
                               "high" if hit.within_lead_time else "medium", message, cause,
                               MATERIAL_OWNERS, _plain(figures), period))
     return alert_frame(rows)
 
 
-def lead_time_alerts(drift: pd.DataFrame, period: str, thresholds: Thresholds) -> pd.DataFrame:
+def lead_time_alerts(drift: pd.DataFrame, period: str, thresholds: Thresholds,
+                     material_names: dict[str, str] | None = None) -> pd.DataFrame:
     """One alert per supplier (or supplier/material) whose recent median lag exceeds its
     contract lead time or its own trailing median by more than lead_time_increase_pct.
     `drift` is sop.planning.procurement.lead_time_drift's frame."""
     limit = thresholds.lead_time_increase_pct
+    material_names = material_names or {}
     rows = []
     for r in drift.itertuples(index=False):
         if not r.recent_lines or pd.isna(r.recent_lag_days):
@@ -130,7 +133,9 @@ def lead_time_alerts(drift: pd.DataFrame, period: str, thresholds: Thresholds) -
         basis, (pct, days) = max(fired.items(), key=lambda kv: kv[1][0])
         by_material = isinstance(r.material_id, str)
         entity = f"{r.supplier_id}/{r.material_id}" if by_material else r.supplier_id
-        what = f"{r.supplier} ({r.supplier_id})" + (f" for {r.material_id}" if by_material else "")
+        who = r.supplier if isinstance(r.supplier, str) and r.supplier else r.supplier_id
+        what = who + (f" for {material_names.get(r.material_id, r.material_id)}"
+                      if by_material else "")
         base_text = (f"its {r.contract_days:.0f}-day contract lead time" if basis == "contract"
                      else f"its trailing median of {r.trailing_lag_days:.0f} days "
                           f"({r.trailing_window})")
@@ -140,7 +145,8 @@ def lead_time_alerts(drift: pd.DataFrame, period: str, thresholds: Thresholds) -
         figures = {"recent_lag_days": r.recent_lag_days, "recent_lines": r.recent_lines,
                    "contract_days": r.contract_days, "trailing_lag_days": r.trailing_lag_days,
                    "vs_contract_pct": r.vs_contract_pct, "vs_trailing_pct": r.change_pct,
-                   "late_share": r.late_share, "basis": basis, "lead_time_moved_days": days}
+                   "late_share": r.late_share, "basis": basis, "lead_time_moved_days": days,
+                   "name": what, "code": entity, "supplier_id": r.supplier_id}
         rows.append(alert_row("lead_time_increase", entity,
                               "high" if pct >= 2 * limit else "medium", message, "lead_time",
                               "procurement,supply", _plain(figures), period))
@@ -155,14 +161,15 @@ def price_spike_alerts(trend: pd.DataFrame, period: str, thresholds: Thresholds)
     for r in trend.itertuples(index=False):
         if pd.isna(r.change_pct) or r.change_pct <= limit:
             continue
-        message = (f"{r.material} ({r.material_id}) costs {r.change_pct:.1f}% more: "
+        message = (f"{r.material} costs {r.change_pct:.1f}% more: "
                    f"{r.recent_price:,.2f} per {r.unit} on orders placed {r.recent_window} "
                    f"against {r.earlier_price:,.2f} in {r.earlier_window} "
                    f"({r.recent_qty:,.0f} {r.unit} ordered recently).")
         figures = {"recent_price": r.recent_price, "earlier_price": r.earlier_price,
                    "change_pct": r.change_pct, "recent_qty": r.recent_qty,
                    "earlier_qty": r.earlier_qty, "recent_window": r.recent_window,
-                   "earlier_window": r.earlier_window, "price_moved_pct": r.change_pct}
+                   "earlier_window": r.earlier_window, "price_moved_pct": r.change_pct,
+                   "name": r.material, "code": r.material_id, "unit": r.unit}
         rows.append(alert_row("price_spike", r.material_id,
                               "high" if r.change_pct >= 2 * limit else "medium", message,
                               "price", "procurement,management", _plain(figures), period))

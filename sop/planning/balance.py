@@ -88,6 +88,13 @@ def service_level_safety_stock(history: pd.DataFrame, service_level: float,
     return (sd * z * np.sqrt(lead_time_months)).rename("safety_stock").reset_index()
 
 
+def demand_shares(demand: pd.DataFrame) -> pd.Series:
+    """Each warehouse's share of the sku's demand (sku, warehouse_id, demand rows) over the
+    horizon, indexed by sku x warehouse: how planned production is split (0 without demand)."""
+    share = demand.groupby(KEY)["demand"].sum()
+    return (share / share.groupby(level="sku").transform("sum")).fillna(0.0).rename("share")
+
+
 def _dcs(warehouses: pd.DataFrame) -> pd.DataFrame:
     return warehouses[warehouses["kind"] == "distribution_centre"][["warehouse_id", "region"]]
 
@@ -115,8 +122,7 @@ def projected_balance(forecast: pd.DataFrame, inventory: pd.DataFrame,
         demand["demand"] = np.maximum(demand["forecast"], demand["open_orders"].fillna(0.0))
     else:
         demand["demand"] = demand["forecast"]
-    share = demand.groupby(KEY)["demand"].sum()
-    share = (share / share.groupby(level="sku").transform("sum")).fillna(0.0).rename("share")
+    share = demand_shares(demand)
     prod = production_by_month(production_plan, maintenance_plan).rename(columns={"qty": "produced"})
     out = demand.join(share, on=KEY).merge(prod, on=["sku", "ds"], how="left")
     out["receipts"] = out["produced"].fillna(0.0) * out["share"].fillna(0.0)

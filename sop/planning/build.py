@@ -11,13 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 
+from sop.alerts.actions import alerts_with_actions
 from sop.alerts.credit import credit_limit_alerts, invoice_alerts
 from sop.alerts.demand import demand_moved_alerts, forecast_vs_budget_alerts
+from sop.alerts.groups import grouped_alerts
+from sop.alerts.impact import ImpactBasis, valued_alerts
 from sop.alerts.lifecycle import alert_frame, growth_by_category
 from sop.alerts.stock import divergence_alerts, excess_cover_alerts, stockout_alerts
 from sop.alerts.supply import lead_time_alerts, material_shortage_alerts, price_spike_alerts
@@ -26,8 +30,10 @@ from sop.forecast.accuracy import forecast_accuracy
 from sop.forecast.customers import customer_allocation
 from sop.forecast.demand import hierarchy_series, sales_monthly
 from sop.forecast.hierarchy import ReconciledForecast, reconciled_forecast
+from sop.names import Names
 from sop.periods import parse_period
 from sop.plan import BUDGET_COLUMNS, FORECAST_COLUMNS, History, Plan
+from sop.planning.actions import Actions, cycle_actions
 from sop.planning.balance import open_order_demand, projected_balance, service_level_safety_stock
 from sop.planning.budget import BudgetError, budget_by_month, promotion_plan
 from sop.planning.materials import material_balance, material_requirements
@@ -101,10 +107,18 @@ class SupplyView:
     material_balance: pd.DataFrame
     alerts: pd.DataFrame
     notes: tuple[str, ...]
+    actions: Actions
+
+
+class MaterialView(NamedTuple):
+    balance: pd.DataFrame
+    alerts: pd.DataFrame
+    notes: list[str]
+    lead_times: pd.DataFrame  # material_lead_times: the current supplier per material
 
 
 def material_view(data: Mapping[str, pd.DataFrame], period: str, forecast: pd.DataFrame,
-                  thresholds: Thresholds) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+                  thresholds: Thresholds) -> MaterialView:
     """Material balance (forecast x BOM against stock and open POs) and procurement alerts."""
     po, sup, mats = data["purchase_orders"], data["suppliers"], data["materials"]
     lead = material_lead_times(po, sup, period,
@@ -113,10 +127,11 @@ def material_view(data: Mapping[str, pd.DataFrame], period: str, forecast: pd.Da
     mbal = material_balance(reqs.frame, data["inventory"], po, lead.frame, period, materials=mats)
     alerts = pd.concat([
         material_shortage_alerts(mbal.frame, period, thresholds),
-        lead_time_alerts(lead_time_drift(po, sup, period), period, thresholds),
+        lead_time_alerts(lead_time_drift(po, sup, period), period, thresholds,
+                         Names.from_data(data).tables.get("material")),
         price_spike_alerts(price_trend(po, mats, period), period, thresholds),
     ], ignore_index=True)
-    return mbal.frame, alerts, [*reqs.notes, *lead.notes, *mbal.notes]
+    return MaterialView(mbal.frame, alerts, [*reqs.notes, *lead.notes, *mbal.notes], lead.frame)
 
 
 def supply_view(data: Mapping[str, pd.DataFrame], period: str, forecast: pd.DataFrame,
@@ -139,10 +154,11 @@ def supply_view(data: Mapping[str, pd.DataFrame], period: str, forecast: pd.Data
     growth = growth_by_category(series)
     sku_category = data["products"].set_index("sku")["category"]
     prev = history.previous_balance if len(history.previous_balance) else None
-    mbal, material_alerts, notes = material_view(data, period, forecast, thresholds)
+    names = Names.from_data(data)
+    mbal, material_alerts, notes, lead_times = material_view(data, period, forecast, thresholds)
     parts = [
-        stockout_alerts(balance, period, thresholds, growth, sku_category, prev),
-        excess_cover_alerts(balance, period, thresholds),
+        stockout_alerts(balance, period, thresholds, growth, sku_category, prev, names),
+        excess_cover_alerts(balance, period, thresholds, names),
         divergence_alerts(balance, growth, data["products"], period, thresholds, prev),
         forecast_vs_budget_alerts(forecast, budget, period, thresholds),
         demand_moved_alerts(series, history.forecasts, period, thresholds),
@@ -154,7 +170,14 @@ def supply_view(data: Mapping[str, pd.DataFrame], period: str, forecast: pd.Data
     ]
     alerts = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(
         len(p) for p in parts) else alert_frame([])
-    return SupplyView(balance, mbal, alerts, tuple(notes))
+    basis = ImpactBasis(balance, mbal, data["products"], data["bom"], data["purchase_orders"],
+                        period, names)
+    current = dict(zip(lead_times["material_id"], lead_times["supplier_id"], strict=True))
+    alerts = grouped_alerts(valued_alerts(alerts, basis, thresholds), current)
+    actions = cycle_actions(data, balance, mbal, lead_times, period, planning, thresholds)
+    skus = data["products"].groupby("category")["sku"].agg(set).to_dict()
+    alerts = alerts_with_actions(alerts, actions, skus, period)
+    return SupplyView(balance, mbal, alerts, tuple(notes), actions)
 
 
 def plan_for_period(data: Mapping[str, pd.DataFrame], period: str, planning: PlanningConfig,
@@ -190,7 +213,7 @@ def plan_from_forecast(data: Mapping[str, pd.DataFrame], period: str, monthly: p
                 material_balance=view.material_balance,
                 accuracy=accuracy_by_level(history.forecasts, series, customers),
                 customer_forecast=allocated, promotion_plan=promos,
-                reconciliation=rec.method)
+                reconciliation=rec.method, actions=view.actions)
 
 
 def cycle_plan(engine: Engine, data: Mapping[str, pd.DataFrame], period: str,
@@ -219,4 +242,4 @@ def rebalanced_plan(engine: Engine, data: Mapping[str, pd.DataFrame], period: st
                        thresholds, history, stock_asof=period)
     return Plan(period=run_period, sales_monthly=monthly, forecast=forecast,
                 budget=history.budgets, balance=view.balance, alerts=view.alerts,
-                notes=view.notes, material_balance=view.material_balance)
+                notes=view.notes, material_balance=view.material_balance, actions=view.actions)

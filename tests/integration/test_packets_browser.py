@@ -153,7 +153,7 @@ def test_pdf_has_the_same_figures_and_the_workbook_typed_cells(department, local
                                capture_output=True, text=True).stdout
         assert re.search(r"Noto-Sans-CJK-SC", fonts), fonts
     wb = openpyxl.load_workbook(folder / "packet.xlsx")
-    assert len(wb.sheetnames) == 4 + len(ctx["tables"])
+    assert len(wb.sheetnames) == 4 + len(ctx["tables"]) + len(ctx["actions_all"])
     for ws in wb.worksheets[1:]:
         assert ws.freeze_panes == "A2"
         for row in ws.iter_rows(min_row=2):

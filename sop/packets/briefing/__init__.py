@@ -13,7 +13,9 @@ from collections.abc import Callable, Mapping, Sequence
 
 import pandas as pd
 
-from sop.packets.briefing.alerts import alerts_table
+from sop.names import Names
+from sop.packets.briefing.actions import action_tables
+from sop.packets.briefing.alerts import alerts_table, all_alerts_table
 from sop.packets.briefing.changes import top_changes
 from sop.packets.briefing.common import Window, period_window
 from sop.packets.briefing.finance import finance_sections
@@ -44,7 +46,7 @@ _SECTIONS: dict[str, Callable[[Window, Mapping[str, pd.DataFrame], Plan], dict]]
     "management": management_sections,
 }
 
-TOP_ALERTS = 10  # the packet opens with at most this many; the workbook lists them all
+TOP_ALERTS = 10  # the packet opens with at most this many groups; the workbook lists all
 
 
 def _lines(notes: Sequence[object]) -> list[str]:
@@ -67,10 +69,11 @@ def packet_context(department: str, period: str, data: Mapping[str, pd.DataFrame
     if plan.period != period:
         raise ValueError(f"plan is for {plan.period}, packet asked for {period}")
     body = _SECTIONS[department](w, data, plan)
+    names = Names.from_data(data)
     top = department == "management"
     scope, title = (None, "Top alerts") if top else (department, "Alerts for this department")
     alerts = alerts_table(plan.alerts, scope, period, limit=TOP_ALERTS, title=title)
-    every = alerts_table(plan.alerts, scope, period, title="All open alerts")
+    every = all_alerts_table(plan.alerts, scope, period)
     return {
         "department": department,
         "title": DEPARTMENT_TITLES[department],
@@ -79,12 +82,14 @@ def packet_context(department: str, period: str, data: Mapping[str, pd.DataFrame
         "changes": top_changes(department, w, data, plan),
         "alerts": alerts,
         "alerts_all": every,
+        "actions": action_tables(department, plan, period),
+        "actions_all": action_tables(department, plan, period, full=True),
         "kpis": body["kpis"],
         "tables": body["tables"],
         "items": items_tables(items, department, w),
         "charts": packet_charts(department, w, data, plan),
-        "data_quality": _lines(notes),
-        "planning_notes": _lines(plan.notes),
+        "data_quality": [names.in_text(n) for n in _lines(notes)],
+        "planning_notes": [names.in_text(n) for n in _lines(plan.notes)],
     }
 
 

@@ -53,7 +53,7 @@ def test_shortage_through_the_bom_beyond_lead_time_is_medium():
     assert f["stock"] == 120 and f["receipts"] == 100 and f["lead_time_days"] == 30
     assert f["demand_moved"] == 0 and f["price_moved_pct"] == 0
     assert a["message"] == (
-        "Steel sheet (M1) runs short in 2026-12 by 180 kg: requirement 400 kg through 2026-12 "
+        "Steel sheet runs short in 2026-12 by 180 kg: requirement 400 kg through 2026-12 "
         "against stock 120 kg and open orders 100 kg, beyond its 30-day lead time.")
 
 
@@ -130,7 +130,7 @@ def test_lags_30_percent_over_contract_raise_a_lead_time_alert():
     assert f["vs_contract_pct"] == 30 and f["lead_time_moved_days"] == 9
     assert f["basis"] == "contract" and f["recent_lag_days"] == 39 and f["contract_days"] == 30
     assert a["message"] == (
-        "Acme Metals (S1) now takes 39 days from order to receipt (median of 2 lines received "
+        "Acme Metals now takes 39 days from order to receipt (median of 2 lines received "
         "2026-08 to 2026-10), +9 days (+30%) over its 30-day contract lead time.")
 
 
@@ -169,7 +169,7 @@ def test_price_spike_with_the_exact_change():
     assert f["recent_price"] == 2.35 and f["earlier_price"] == 2.0
     assert f["lead_time_moved_days"] == 0 and f["demand_moved"] == 0
     assert a["message"] == (
-        "Steel sheet (M1) costs 17.5% more: 2.35 per kg on orders placed 2026-08 to 2026-10 "
+        "Steel sheet costs 17.5% more: 2.35 per kg on orders placed 2026-08 to 2026-10 "
         "against 2.00 in 2026-05 to 2026-07 (400 kg ordered recently).")
 
 

@@ -602,7 +602,7 @@ def test_alerts_open_the_packet_capped_and_all_of_them_go_to_the_workbook():
     c = ctx("management", plan=make_plan(alerts=many))
     assert len(c["alerts"]["rows"]) == TOP_ALERTS == 10
     assert len(c["alerts_all"]["rows"]) == 12  # 3 open alerts x 4
-    assert c["alerts"]["note"] == "10 of 12 open alerts shown; the workbook lists all."
+    assert c["alerts"]["note"] == "10 of 12 alert groups shown; the workbook lists all."
 
 
 # --- scoping: who may see purchase prices, supplier terms and customer credit -----------

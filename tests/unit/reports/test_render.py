@@ -169,12 +169,12 @@ def _order(text: str, *needles: str) -> list[int]:
 
 
 @pytest.mark.parametrize("department", DEPARTMENTS)
-def test_packet_opens_with_what_changed_most_then_the_departments_alerts(department):
+def test_packet_opens_with_the_decisions_then_what_changed_most(department):
     context, packet = rendered(department)
     changes, alerts = context["changes"], context["alerts"]
     assert changes["title"] == "What changed most since last month"
     assert 1 <= len(changes["rows"]) <= 3
-    heads = (changes["title"], "Alerts", alerts["title"], "Key figures")
+    heads = ("Decisions for this meeting", alerts["title"], changes["title"], "Key figures")
     for doc in (packet.text, packet.page_html):
         positions = _order(doc, *heads)
         assert positions == sorted(positions), department
