@@ -19,13 +19,18 @@ DEMO_HEADS = {
 }
 
 
+DEMO_LOCALES = {"supply": "zh"}
+
+
 def demo_config(folder: Path) -> dict:
     return {
         "company": "Demo Manufacturing",
         "sources": {"erp": {"url": f"sqlite:///{(folder / 'erp.sqlite').resolve()}"}},
         "warehouse": {"url": f"sqlite:///{(folder / 'warehouse.sqlite').resolve()}"},
         "output_dir": str((folder / "out").resolve()),
-        "departments": {d: {"heads": DEMO_HEADS[d], "locale": "en"} for d in DEPARTMENTS},
+        # the source document is Chinese: the production/warehouse/logistics head reads zh
+        "departments": {d: {"heads": DEMO_HEADS[d], "locale": DEMO_LOCALES.get(d, "en")}
+                        for d in DEPARTMENTS},
     }
 
 

@@ -3,6 +3,9 @@
 the templates and the charts; see reports.i18n. Keep one entry per line, grouped by where
 the string appears."""
 
+from reports.catalog_zh_alerts import EXACT as ALERT_EXACT
+from reports.catalog_zh_alerts import TEMPLATES as ALERT_TEMPLATES
+
 EXACT: dict[str, str] = {
     # departments (also the "Department" column of the management headlines)
     "Sales": "销售部", "Marketing": "市场部", "Sales administration": "销管部",
@@ -196,6 +199,16 @@ EXACT: dict[str, str] = {
     "Other suppliers": "其他供应商", "Expected now": "当前预计到货", "Shortage closed": "弥补的短缺",
     "Customer code": "客户编码",
     "yes": "是", "no": "否",
+    "Page one: the decisions for this meeting, actual against budget and the rolling forecast, and the open coordination items; the detail follows.": "第一页：本次会议需决策事项、实际与预算及滚动预测对比、未完成的协调事项；详细内容在后。",
+    "Top five issues across departments": "跨部门五大问题", "Measure": "指标",
+    "Forecast made last month": "上月所做预测", "vs forecast": "对比预测",
+    "No forecast was stored for this month last month.": "上月未保存本月的预测。",
+    "company total; units, revenue in currency units": "公司合计；数量单位为件，收入单位为货币单位",
+    "quantity in each row's unit (units for finished goods)": "各行计量单位的数量（成品为件）",
+    "Finished goods": "成品", "From stock on hand to the projected opening": "从现有库存到预计期初库存",
+    "Allocated to orders": "已分配给订单",
+    "Not in the projection (no demand planned there)": "不在预测范围内（该处无计划需求）",
+    "Projected opening stock": "预计期初库存",
 }
 
 TEMPLATES: dict[str, str] = {
@@ -218,10 +231,12 @@ TEMPLATES: dict[str, str] = {
     "No open coordination items.": "没有未完成的协调事项。", "No items were due.": "没有到期事项。",
     "No receipts in the last {n} months.": "近{n}个月无到货。",
     "{n} of {m} open alerts shown; the workbook lists all.": "显示{m}条未关闭预警中的{n}条；工作簿列出全部。",
-    "{n} of {m} alert groups shown; the workbook lists all.": "显示{m}个预警组中的{n}个；工作簿列出全部。",
-    "{n} minor alert(s) below materiality, {v} at stake in all, not listed; the workbook lists them.": "{n}条低于重要性门槛的次要预警（合计涉及{v}）未列出；工作簿列出全部。",
     "{n} of {m} rows shown; the workbook lists all, with the codes to enter in the ERP.": "显示{m}行中的{n}行；工作簿列出全部，并附录入ERP所需的编码。",
     "computed after {p}": "{p}之后计算",
+    "{p}: actual vs the forecast made a month earlier": "{p}：实际对比一个月前所做预测",
+    "forecast made in {p}": "{p}所做预测",
+    "Material stock on hand, {u}": "物料库存（{u}）",
+    "the {n} weeks after the period": "本期之后{n}周",
     "{n} of {m} customers shown, highest use first.": "显示{m}个客户中的{n}个，按额度使用率从高到低。",
     "{n} of {m} shown.": "显示{m}条中的{n}条。",
     "{a}-{b} days": "{a}-{b}天", "status {s}": "状态：{s}",
@@ -241,3 +256,7 @@ TEMPLATES: dict[str, str] = {
     "Materials short for the next 3 months: {short}; largest price move {material} {change}.": "未来3个月短缺物料{short}种；价格变动最大：{material} {change}。",
     "Materials short for the next 3 months: {short}; no price trend available.": "未来3个月短缺物料{short}种；暂无价格趋势。",
 }
+
+# the alert texts, group names and actions (reports/catalog_zh_alerts.py)
+EXACT = {**EXACT, **ALERT_EXACT}
+TEMPLATES = {**TEMPLATES, **ALERT_TEMPLATES}

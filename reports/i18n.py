@@ -40,7 +40,7 @@ def _pattern(template: str) -> re.Pattern[str]:
     parts, last = [], 0
     for m in _SLOT.finditer(template):
         parts.append(re.escape(template[last:m.start()]))
-        parts.append(f"(?P<{m.group(1)}>.+?)")
+        parts.append(f"(?P<{m.group(1)}>(?:(?!; ).)+?)")  # a slot never spans a "; " join
         last = m.end()
     parts.append(re.escape(template[last:]))
     return re.compile("^" + "".join(parts) + "$", re.DOTALL)
@@ -142,6 +142,7 @@ def _table(t: dict, loc: Locale) -> dict:
 
 
 _OWNER_COLUMNS = ("owners", "action_owner")
+_ALERT_TEXT = ("message", "action", "name", "group_name", "value_basis")
 
 
 def _owners(t: dict, loc: Locale) -> None:
@@ -168,6 +169,11 @@ def localized(context: dict, locale: Locale) -> dict:
     for key in ("changes", "alerts", "alerts_all"):
         if out.get(key):
             _table(out[key], locale)
+    for key in ("alerts", "alerts_all"):  # the texts sop/alerts writes (catalog_zh_alerts)
+        for r in out.get(key, {}).get("rows", []):
+            for c in _ALERT_TEXT:
+                if isinstance(r.get(c), str):
+                    r[c] = locale.t(r[c])
     for key in ("actions", "actions_all"):
         for t in out.get(key, {}).values():
             _table(t, locale)

@@ -75,7 +75,8 @@ def subject_line(period: str, department: str, locale: str = "en") -> str:
 
 @lru_cache(maxsize=2)
 def stylesheet(name: str = "packet") -> str:
-    """reports/static/<name>.css: "packet" (every medium), "screen" (not in the PDF) or
+    """reports/static/<name>.css: "packet" (every medium, inlined in the e-mail), "cells" (the
+    data cells, every medium, kept in a <style> of the e-mail), "screen" (not in the PDF) or
     "print" (the PDF's additions)."""
     return (STATIC / f"{name}.css").read_text(encoding="utf-8")
 
@@ -132,9 +133,10 @@ def render_packet(department: str, context: dict, company: str = "Demo Manufactu
                                                   / chart_size()[0])),
               "attached": attached}
     template = env.get_template(f"{department}.html")
-    values.update(css=stylesheet("packet"), screen_css=stylesheet("screen"))
-    page = template.render(values, src=lambda img: img.filename)
-    mail = template.render(values, src=lambda img: f"cid:{img.cid}")
+    values.update(css=stylesheet("packet"), cells_css=stylesheet("cells"),
+                  screen_css=stylesheet("screen"))
+    page = template.render(values, src=lambda img: img.filename, mail=False)
+    mail = template.render(values, src=lambda img: f"cid:{img.cid}", mail=True)
     mail = css_inline.inline(mail, keep_at_rules=True, load_remote_stylesheets=False)
     text = env.get_template(f"{department}.txt").render(values)
     text = "\n".join(line.rstrip() for line in text.splitlines())

@@ -56,18 +56,19 @@ class Names:
         return self.name("supplier", supplier_id)
 
     def at(self, sku: object, warehouse_id: object) -> str:
-        """A product at a warehouse, as a head reads it: 'Audio RK-529 at Melbourne'."""
-        return f"{self.product(sku)} at {self.warehouse(warehouse_id)}"
+        """A product at a warehouse, as a head reads it, in any language: 'Audio RK-529
+        (Melbourne)'."""
+        return f"{self.product(sku)} ({self.warehouse(warehouse_id)})"
 
     def series_label(self, unique_id: str) -> str:
-        """A forecast series id ('sku=ELE-0002|region=Victoria') as a head reads it
-        ('Audio RK-529 in Victoria')."""
+        """A forecast series id ('sku=ELE-0002|region=Victoria') as a head reads it, in any
+        language ('Audio RK-529 (Victoria)')."""
         parts = dict(p.split("=", 1) for p in unique_id.split("|") if "=" in p)
         what = self.product(parts["sku"]) if "sku" in parts else parts.get("category") or (
             parts.get("customer") and self.customer(parts["customer"]))
         region = parts.get("region")
         if what and region:
-            return f"{what} in {region}"
+            return f"{what} ({region})"
         return what or region or ("all products" if unique_id == "total" else unique_id)
 
     def in_text(self, text: str) -> str:

@@ -61,6 +61,10 @@ class Plan:
     reconciliation: str = ""  # MinTrace(mint_shrink), BottomUp, ...
     quality_notes: tuple[str, ...] = ()  # the data-quality gate's warnings, shown once
     actions: Actions | None = None
+    # the forecast the previous month's run made for this period's month (total and category
+    # levels, with revenue): what management compares the month's actual with
+    prior_forecast: pd.DataFrame = field(default_factory=pd.DataFrame)
+    category_accuracy: pd.DataFrame = field(default_factory=pd.DataFrame)  # by category, lag
 
 
 @dataclass(frozen=True)

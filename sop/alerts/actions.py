@@ -39,11 +39,14 @@ class _Phrases:
             return ""
         parts = [f"{r.qty:,.0f} on line {r.line_id} in {_m(r.ds)}"
                  for r in p.sort_values("ds").head(3).itertuples()]
-        more = f" and {len(p) - 3} more month(s)" if len(p) > 3 else ""
+        if len(p) > 3:
+            parts.append(f"{len(p) - 3} more month(s) on the planned production sheet")
         short = p[p["capacity_shortfall"] > 0]
-        cap = (f"; line {short.iloc[0]['line_id']} is {short['capacity_shortfall'].max():,.0f} "
-               f"units short of capacity in {_m(short.iloc[0]['ds'])}" if len(short) else "")
-        return f"plan {', '.join(parts)}{more}{cap}"
+        if len(short):
+            parts.append(f"line {short.iloc[0]['line_id']} is "
+                         f"{short['capacity_shortfall'].max():,.0f} units short of capacity in "
+                         f"{_m(short.iloc[0]['ds'])}")
+        return "plan " + "; ".join(parts)
 
     def stock(self, entity: str, f: dict) -> tuple[str, str]:
         sku, _, wh = entity.partition("@")

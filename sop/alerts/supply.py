@@ -134,7 +134,7 @@ def lead_time_alerts(drift: pd.DataFrame, period: str, thresholds: Thresholds,
         by_material = isinstance(r.material_id, str)
         entity = f"{r.supplier_id}/{r.material_id}" if by_material else r.supplier_id
         who = r.supplier if isinstance(r.supplier, str) and r.supplier else r.supplier_id
-        what = who + (f" for {material_names.get(r.material_id, r.material_id)}"
+        what = who + (f" ({material_names.get(r.material_id, r.material_id)})"
                       if by_material else "")
         base_text = (f"its {r.contract_days:.0f}-day contract lead time" if basis == "contract"
                      else f"its trailing median of {r.trailing_lag_days:.0f} days "

@@ -76,6 +76,32 @@ class BaseForecasts:
     classes: pd.DataFrame  # demand_classes: one row per series, with the chosen model
 
 
+METHOD_WORDS = {  # what each reconciliation does, in a head's words
+    "MinTrace(mint_shrink)": "weighted by how far each level's forecasts erred in the past",
+    "MinTrace(wls_var)": "weighted by how far each series' forecasts erred in the past",
+    "MinTrace(wls_struct)": "weighted by how many products each figure covers",
+    "MinTrace(ols)": "every level weighted alike",
+    "BottomUp": "the product forecasts added up",
+    "BottomUp (base bottoms added up)": "the product forecasts added up",
+}
+
+
+LEVEL_WORDS = {"sku_region": "products by region", "category_region": "categories by region",
+               "category": "categories", "region": "regions", "total": "the total"}
+
+
+def reconciliation_note(method: str, why: str, n_series: int, n_bottom: int, bottom: str,
+                        moved: bool) -> str:
+    """The planning note on reconciliation in plain words (the method's name stays in
+    ReconciledForecast.method and the logs); `why` names the methods that failed before."""
+    failed = (f"the preferred adjustment could not be computed ({why.strip('; ')}), so "
+              if why else "")
+    return (f"{failed}forecasts adjusted so that products, categories, regions and the total "
+            f"add up ({METHOD_WORDS.get(method, method)}) over {n_series} series, "
+            f"{n_bottom} of them {LEVEL_WORDS.get(bottom, bottom)}"
+            + ("; each range moves with its adjusted forecast" if moved else ""))
+
+
 def series_chunks(series: pd.DataFrame, n: int) -> list[pd.DataFrame]:
     """`series` split into at most `n` frames of whole series (never an empty one): the
     series, ordered by level (top first) and unique_id, are dealt round-robin, so every chunk
@@ -177,10 +203,8 @@ def reconciled_from_base(series: pd.DataFrame, bases: list[BaseForecasts],
             base[base["unique_id"].isin(live)],
             _settled(fitted[fitted["unique_id"].isin(live)], season_length),
             s_live, live_tags, level, method)
-        notes.append(f"{why}forecasts reconciled with {method_used} over "
-                     f"{len(live)} series ({len(s_live.col_labels)} at the {bottom_level} "
-                     "level)" + ("; each interval is its base interval moved with the point"
-                                 if moved else ""))
+        notes.append(reconciliation_note(method_used, why, len(live), len(s_live.col_labels),
+                                         bottom_level, moved))
     out = coherent_values(base, rec, s, num)
     out = out.merge(base[["unique_id", "ds", "snaive"]], on=["unique_id", "ds"])
     price = _prices(series)

@@ -29,9 +29,9 @@ FLAG_RULES: dict[str, str] = {
     "duplicate_month": "several rows of one month were summed",
     "gap_filled": "months without a row were filled with 0 (no sales)",
     "after_end": "rows after the forecast origin were ignored",
-    "short_history": f"under {fm.SHORT_MONTHS} months of history: recent level x the "
+    "short_history": f"under {fm.SHORT_MONTHS} months of history, so recent level x the "
                      "group's seasonal profile",
-    "zero": "no sales at all, or none in the recent months: forecast 0",
+    "zero": "no sales at all, or none in the recent months, so forecast 0",
 }
 FLAG_COLUMNS = ("unique_id", "flag", "rows")
 # statsforecast's `n_jobs` worker processes are used from this many series on

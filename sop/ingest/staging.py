@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sop.contracts import LogicalType, contract_for
+from sop.contracts import DONE_STATUSES, LogicalType, contract_for
 from sop.periods import period_end
 
 
@@ -54,6 +54,26 @@ def as_of(frame: pd.DataFrame, dataset: str, period: str) -> pd.DataFrame:
     return frame[dates <= period_end(period)].reset_index(drop=True)
 
 
+def orders_as_of(sales_orders: pd.DataFrame, shipments: pd.DataFrame,
+                 period: str) -> pd.DataFrame:
+    """Order lines with the status they had at the end of `period`: the ERP's status is
+    today's, so a line it now calls done (shipped, invoiced, ...) whose order still shipped
+    after the period end was open then. Without this, a month's open orders would read 0 in
+    its own packet (the later shipments cut away) and non-zero in the next month's."""
+    end = period_end(period)
+    later = set(shipments.loc[shipments["ship_date"] > end, "order_id"])
+    if not later:
+        return sales_orders
+    status = sales_orders["status"].astype("string").str.strip().str.lower()
+    reopen = status.isin(DONE_STATUSES) & sales_orders["order_id"].isin(later) & (
+        sales_orders["order_date"] <= end)
+    return sales_orders.assign(status=sales_orders["status"].where(~reopen, "open"))
+
+
 def staged_as_of(frames: dict[str, pd.DataFrame], period: str) -> dict[str, pd.DataFrame]:
-    """Every dataset cast to its contract types, fact rows dated up to the end of `period`."""
-    return {name: as_of(staged(frame, name), name, period) for name, frame in frames.items()}
+    """Every dataset cast to its contract types, fact rows dated up to the end of `period`,
+    order lines with their status at the period end (`orders_as_of`)."""
+    out = {name: staged(frame, name) for name, frame in frames.items()}
+    if "sales_orders" in out and "shipments" in out:
+        out["sales_orders"] = orders_as_of(out["sales_orders"], out["shipments"], period)
+    return {name: as_of(frame, name, period) for name, frame in out.items()}

@@ -31,7 +31,7 @@ from sop.forecast.customers import customer_allocation
 from sop.forecast.demand import hierarchy_series, sales_monthly
 from sop.forecast.hierarchy import ReconciledForecast, reconciled_forecast
 from sop.names import Names
-from sop.periods import parse_period
+from sop.periods import parse_period, shift_period
 from sop.plan import BUDGET_COLUMNS, FORECAST_COLUMNS, History, Plan
 from sop.planning.actions import Actions, cycle_actions
 from sop.planning.balance import open_order_demand, projected_balance, service_level_safety_stock
@@ -43,6 +43,19 @@ from sop.planning.store import latest_forecast_run, stored_history
 
 class PlanningError(ValueError):
     pass
+
+
+def category_accuracy(stored: pd.DataFrame, series: pd.DataFrame) -> pd.DataFrame:
+    """Errors of the stored runs by category (the category-level series) and lag, with the
+    category named: what the sales-administration packet shows beside the total."""
+    if stored.empty:
+        return pd.DataFrame()
+    cats = stored[stored["level"] == "category"]
+    if cats.empty:
+        return pd.DataFrame()
+    actuals = series[series["level"] == "category"][["unique_id", "ds", "y"]]
+    out = forecast_accuracy(cats, actuals, lags=(1, 3), by=("unique_id",))
+    return out.assign(category=out["unique_id"].str.removeprefix("category="))
 
 
 def customer_series(monthly: pd.DataFrame) -> pd.DataFrame:
@@ -72,6 +85,18 @@ def accuracy_by_level(stored: pd.DataFrame, series: pd.DataFrame,
         return pd.DataFrame()
     actuals = pd.concat([series, customers], ignore_index=True)[["unique_id", "ds", "y"]]
     return forecast_accuracy(stored, actuals, lags=(1, 3, 6), by=("level",))
+
+
+def prior_forecast(stored: pd.DataFrame, period: str) -> pd.DataFrame:
+    """The forecast the run of the month before `period` made for `period`'s month (the
+    levels stored: total, category, region, customer), as stored: level, unique_id, region,
+    category, forecast (units), revenue. Empty without that run."""
+    cols = ["level", "unique_id", "region", "category", "forecast", "revenue"]
+    if stored.empty:
+        return pd.DataFrame(columns=cols)
+    made = stored[(stored["period"] == shift_period(period, -1))
+                  & (pd.to_datetime(stored["ds"]) == parse_period(period))]
+    return made[cols].reset_index(drop=True)
 
 
 def budget_in_force(stored: pd.DataFrame, monthly: pd.DataFrame, year: int,
@@ -213,7 +238,9 @@ def plan_from_forecast(data: Mapping[str, pd.DataFrame], period: str, monthly: p
                 material_balance=view.material_balance,
                 accuracy=accuracy_by_level(history.forecasts, series, customers),
                 customer_forecast=allocated, promotion_plan=promos,
-                reconciliation=rec.method, actions=view.actions)
+                reconciliation=rec.method, actions=view.actions,
+                prior_forecast=prior_forecast(history.forecasts, period),
+                category_accuracy=category_accuracy(history.forecasts, series))
 
 
 def cycle_plan(engine: Engine, data: Mapping[str, pd.DataFrame], period: str,

@@ -17,7 +17,7 @@ from sop.names import Names
 from sop.packets.briefing.actions import action_tables
 from sop.packets.briefing.alerts import alerts_table, all_alerts_table
 from sop.packets.briefing.changes import top_changes
-from sop.packets.briefing.common import Window, period_window
+from sop.packets.briefing.common import DEPARTMENT_TITLES, Window, period_window
 from sop.packets.briefing.finance import finance_sections
 from sop.packets.briefing.items import items_tables
 from sop.packets.briefing.management import management_sections
@@ -27,15 +27,6 @@ from sop.packets.briefing.sales import sales_sections
 from sop.packets.briefing.series import packet_charts
 from sop.packets.briefing.supply import supply_sections
 from sop.plan import Plan
-
-DEPARTMENT_TITLES: dict[str, str] = {
-    "sales": "Sales",
-    "marketing": "Marketing",
-    "sales_admin": "Sales administration",
-    "supply": "Production, warehouse & logistics",
-    "procurement": "Procurement",
-    "management": "Management",
-}
 
 _SECTIONS: dict[str, Callable[[Window, Mapping[str, pd.DataFrame], Plan], dict]] = {
     "sales": sales_sections,
@@ -47,6 +38,7 @@ _SECTIONS: dict[str, Callable[[Window, Mapping[str, pd.DataFrame], Plan], dict]]
 }
 
 TOP_ALERTS = 10  # the packet opens with at most this many groups; the workbook lists all
+TOP_ISSUES = 5  # management's first page: the five largest across departments
 
 
 def _lines(notes: Sequence[object]) -> list[str]:
@@ -71,8 +63,10 @@ def packet_context(department: str, period: str, data: Mapping[str, pd.DataFrame
     body = _SECTIONS[department](w, data, plan)
     names = Names.from_data(data)
     top = department == "management"
-    scope, title = (None, "Top alerts") if top else (department, "Alerts for this department")
-    alerts = alerts_table(plan.alerts, scope, period, limit=TOP_ALERTS, title=title)
+    scope, title = ((None, "Top five issues across departments") if top
+                    else (department, "Alerts for this department"))
+    alerts = alerts_table(plan.alerts, scope, period, limit=TOP_ISSUES if top else TOP_ALERTS,
+                          title=title, compact=top)
     every = all_alerts_table(plan.alerts, scope, period)
     return {
         "department": department,
@@ -93,4 +87,4 @@ def packet_context(department: str, period: str, data: Mapping[str, pd.DataFrame
     }
 
 
-__all__ = ["DEPARTMENT_TITLES", "TOP_ALERTS", "packet_context"]
+__all__ = ["DEPARTMENT_TITLES", "TOP_ALERTS", "TOP_ISSUES", "packet_context"]

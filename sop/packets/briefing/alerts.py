@@ -119,8 +119,10 @@ def alert_groups(ranked: pd.DataFrame) -> pd.DataFrame:
 
 
 def alerts_table(alerts: pd.DataFrame, department: str | None, period: str,
-                 limit: int | None = None, title: str = "Alerts for this department") -> dict:
-    """The department's alert groups (minor ones folded into the note), largest value first."""
+                 limit: int | None = None, title: str = "Alerts for this department",
+                 compact: bool = False) -> dict:
+    """The department's alert groups (minor ones folded into the note), largest value first;
+    `compact`: what, money, action and owner only (management's first page)."""
     groups = alert_groups(ranked_alerts(alerts, department))
     minor = groups[groups["minor"]] if len(groups) else groups
     shown = groups[~groups["minor"]] if len(groups) else groups
@@ -128,19 +130,21 @@ def alerts_table(alerts: pd.DataFrame, department: str | None, period: str,
     shown = shown.head(limit) if limit else shown
     notes = []
     if limit and total > limit:
-        notes.append(f"{len(shown)} of {total} alert groups shown; the workbook lists all.")
+        notes.append(f"{len(shown)} of {total} alert groups shown, the workbook lists all")
     if len(minor):
         notes.append(f"{int(minor['members'].sum())} minor alert(s) below materiality, "
-                     f"{minor['value'].sum():,.0f} at stake in all, not listed; the workbook "
-                     "lists them.")
+                     f"{minor['value'].sum():,.0f} at stake in all, are in the workbook only")
     cols = [Col("severity", "Severity"), Col("name", "What"), Col("value", "At stake", "money"),
             Col("action", "Action"), Col("action_owner", "Owner"),
             Col("message", "Why"), Col("members", "Alerts", "count"),
             Col("first_seen", "Since")]
+    if compact:
+        cols = [c for c in cols if c.key in ("severity", "name", "value", "action",
+                                             "action_owner")]
     return table(shown, cols, title=title,
                  unit="alert groups (open, largest money at stake first)",
                  period=f"open after {period}", empty="No open alerts.",
-                 note=" ".join(notes) or None)
+                 note="; ".join(notes) or None)
 
 
 def all_alerts_table(alerts: pd.DataFrame, department: str | None, period: str) -> dict:

@@ -120,10 +120,11 @@ def _stock(data: Data, m: Window) -> list[Figure]:
     if inv.empty:
         return []
     kind = inv["item_type"].astype("string").str.lower()
+    mats = inv[kind == "material"]
+    by_unit = mats.groupby("unit")["on_hand"].sum()  # never added across units
     return [Figure("Finished goods on hand", inv.loc[kind == "finished", "on_hand"].sum(), "qty",
                    "units"),
-            Figure("Material stock on hand", inv.loc[kind == "material", "on_hand"].sum(), "qty",
-                   "material units"),
+            *[Figure(f"Material stock on hand, {u}", q, "qty", u) for u, q in by_unit.items()],
             Figure("Item-locations below safety stock",
                    int((inv["available"] < inv["safety_stock"]).sum()), "count", "items", 5)]
 
@@ -163,7 +164,7 @@ _FIGURES: dict[str, Callable[[Data, Plan, Window], list[Figure]]] = {
     "marketing": lambda d, p, m: _revenue(p, m, "category") + _promotions(d, m),
     "sales_admin": lambda d, p, m: _backlog(d, m) + _receivables(d, m) + _service(d, m),
     "supply": lambda d, p, m: _stock(d, m) + _logistics(d, m),
-    "procurement": lambda d, p, m: _purchasing(d, m) + _stock(d, m)[1:2],
+    "procurement": lambda d, p, m: _purchasing(d, m) + _stock(d, m)[1:-1],
     "management": lambda d, p, m: _revenue(p, m, "region") + _backlog(d, m)[:1]
     + _receivables(d, m)[1:2] + _stock(d, m)[:1] + _purchasing(d, m, prices=False),
 }

@@ -29,6 +29,15 @@ from sop.contracts import (
 )
 
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+DEPARTMENT_TITLES: dict[str, str] = {
+    "sales": "Sales",
+    "marketing": "Marketing",
+    "sales_admin": "Sales administration",
+    "supply": "Production, warehouse & logistics",
+    "procurement": "Procurement",
+    "management": "Management",
+}
+
 CURRENCY = "currency units"  # the company currency; the contracts carry no currency code
 
 

@@ -88,15 +88,22 @@ def credit_exposure(data: Mapping[str, pd.DataFrame], w: Window) -> pd.DataFrame
 
 
 def receivables_ageing(data: Mapping[str, pd.DataFrame], w: Window) -> pd.DataFrame:
-    """Unpaid invoice balances at period end by days overdue, with a Total row."""
+    """Unpaid invoice balances at period end by age since the invoice date (0-30, 31-60,
+    61-90, over 90 days, every bucket shown), with the part already past its due date; with
+    a Total row."""
     inv = invoice_balances(data, w.end)
     inv = inv[inv["balance"] > 0]
+    cols = ["age", "invoices", "balance", "overdue"]
     if inv.empty:
-        return pd.DataFrame(columns=["age", "invoices", "balance"])
-    inv = inv.assign(age=_bucket(inv["days_overdue"], OVERDUE_BUCKETS))
-    g = inv.groupby("age").agg(invoices=("invoice_id", "size"), balance=("balance", "sum"))
-    g = _ordered(g.reset_index(), "age", [b[2] for b in OVERDUE_BUCKETS])
-    return total_row(g, "age")
+        return pd.DataFrame(columns=cols)
+    age = (w.last_day - pd.to_datetime(inv["invoice_date"])).dt.days
+    inv = inv.assign(age=_bucket(age, AGE_BUCKETS),
+                     overdue=inv["balance"].where(inv["days_overdue"] > 0, 0.0))
+    g = inv.groupby("age").agg(invoices=("invoice_id", "size"), balance=("balance", "sum"),
+                               overdue=("overdue", "sum"))
+    labels = [b[2] for b in AGE_BUCKETS]
+    g = g.reindex(labels).fillna(0.0).rename_axis("age").reset_index()
+    return total_row(g.astype({"invoices": int}), "age")[cols]
 
 
 def invoice_issues(data: Mapping[str, pd.DataFrame], w: Window) -> pd.DataFrame:
@@ -141,6 +148,28 @@ def target_decomposition(plan: Plan, w: Window) -> pd.DataFrame:
     return total_row(g, "region")
 
 
+def fva_words(points: object) -> str | None:
+    """The value added over seasonal naive, as a reader says it."""
+    if points is None or pd.isna(points):
+        return None
+    if abs(points) < 0.05:
+        return "as good as the naive forecast"
+    return (f"beat the naive forecast by {points:.1f} points" if points > 0
+            else f"did worse than the naive forecast by {-points:.1f} points")
+
+
+def category_accuracy(plan: Plan) -> pd.DataFrame:
+    """Errors of earlier runs by category at lags 1 and 3 (WAPE and bias in %, MASE, and the
+    value added over seasonal naive in words), lag 1 first."""
+    acc = plan.category_accuracy
+    cols = ["category", "lag", "n", "wape", "bias", "mase", "verdict"]
+    if acc is None or acc.empty:
+        return pd.DataFrame(columns=cols)
+    out = acc.assign(wape=acc["wape"] * 100, bias=acc["bias"] * 100,
+                     verdict=[fva_words(v * 100) for v in acc["fva"]])
+    return out.sort_values(["lag", "category"])[cols].reset_index(drop=True)
+
+
 def forecast_accuracy(plan: Plan, w: Window) -> pd.DataFrame:
     """Errors of earlier stored forecast runs against the actuals that arrived since, by level
     and lag (months between the run and the month forecast): WAPE, bias and the value the
@@ -152,7 +181,8 @@ def forecast_accuracy(plan: Plan, w: Window) -> pd.DataFrame:
     order = {"total": 0, "category": 1, "region": 2, "customer": 3}
     out = acc.assign(wape=acc["wape"] * 100, bias=acc["bias"] * 100, fva=acc["fva"] * 100,
                      _o=acc["level"].map(order).fillna(9))
-    return out.sort_values(["_o", "lag"])[cols].reset_index(drop=True)
+    out["verdict"] = out["fva"].map(fva_words)
+    return out.sort_values(["_o", "lag"])[[*cols, "verdict"]].reset_index(drop=True)
 
 
 def finance_sections(w: Window, data: Mapping[str, pd.DataFrame], plan: Plan) -> dict:
@@ -192,9 +222,6 @@ def finance_sections(w: Window, data: Mapping[str, pd.DataFrame], plan: Plan) ->
                   Col("mean", "Mean", "days")],
             title="Order-to-ship time", unit="days from order date to ship date",
             period=f"month {w.period}; YTD {w.ytd_label}", empty="No shipments."),
-        "over_limit": table(
-            over, credit_cols, title="Customers over their credit limit", unit=credit_unit,
-            period=at_end, empty="No customer is over the credit limit."),
         "credit_exposure": table(
             exposure.head(15), credit_cols, title="Credit exposure by customer",
             unit=f"{credit_unit}; exposure = open order value + unpaid invoices", period=at_end,
@@ -202,9 +229,10 @@ def finance_sections(w: Window, data: Mapping[str, pd.DataFrame], plan: Plan) ->
             note=(f"15 of {len(exposure)} customers shown, highest use first."
                   if len(exposure) > 15 else None)),
         "receivables": table(
-            receivables_ageing(data, w), [Col("age", "Days overdue"),
+            receivables_ageing(data, w), [Col("age", "Days since invoice"),
                                           Col("invoices", "Invoices", "count"),
-                                          Col("balance", "Unpaid balance", "money")],
+                                          Col("balance", "Unpaid balance", "money"),
+                                          Col("overdue", "Of it past due", "money")],
             title="Receivables ageing", unit=CURRENCY, period=at_end, empty="No unpaid invoices."),
         "invoice_issues": table(
             issues.head(20), [Col("invoice_id", "Invoice"), Col("customer", "Customer"),
@@ -232,9 +260,19 @@ def finance_sections(w: Window, data: Mapping[str, pd.DataFrame], plan: Plan) ->
             forecast_accuracy(plan, w), [Col("level", "Level"), Col("lag", "Lag (months)", "count"),
                                          Col("n", "Points", "count"), Col("wape", "WAPE", "share"),
                                          Col("bias", "Bias", "pct"), Col("mase", "MASE", "ratio"),
-                                         Col("fva", "Value added vs seasonal naive", "pp")],
+                                         Col("fva", "Value added vs seasonal naive", "pp"),
+                                         Col("verdict", "In words")],
             title="Forecast accuracy of earlier runs", unit="units; errors in %",
             period=f"runs before {w.period}, actuals to {w.period}",  # i18n: {p}, {q}
+            empty=(f"Not yet measured: no forecast run stored before {w.period}.")),
+        "accuracy_by_category": table(
+            category_accuracy(plan), [Col("category", "Category"),
+                                      Col("lag", "Lag (months)", "count"),
+                                      Col("n", "Points", "count"), Col("wape", "WAPE", "share"),
+                                      Col("bias", "Bias", "pct"), Col("mase", "MASE", "ratio"),
+                                      Col("verdict", "Against the naive forecast")],
+            title="Forecast accuracy by category", unit="units; errors in %",
+            period=f"runs before {w.period}, actuals to {w.period}",
             empty=(f"Not yet measured: no forecast run stored before {w.period}.")),
     }
     return {"kpis": kpis, "tables": tables}

@@ -6,17 +6,23 @@ from __future__ import annotations
 import pandas as pd
 
 from sop.items.model import items_for_department
-from sop.packets.briefing.common import Col, Window, table
+from sop.packets.briefing.common import DEPARTMENT_TITLES, Col, Window, table
 
 ITEM_COLS = [Col("item_id", "Item"), Col("requirement", "What is required"),
              Col("due", "Due", "date"), Col("status", "Status"), Col("owner", "Owner"),
              Col("standard", "Evaluation standard")]
 
 
+def _named(frame: pd.DataFrame, *cols: str) -> pd.DataFrame:
+    """Department keys in `cols` shown by the department's name."""
+    return frame.assign(**{c: frame[c].map(lambda k: DEPARTMENT_TITLES.get(k, k))
+                           for c in cols if c in frame})
+
+
 def _frame(records: list[dict], other: str) -> pd.DataFrame:
     cols = ["item_id", "requirement", "due", "status", "owner", "standard", other]
     frame = pd.DataFrame(records, columns=cols) if records else pd.DataFrame(columns=cols)
-    return frame.assign(due=pd.to_datetime(frame["due"]))
+    return _named(frame.assign(due=pd.to_datetime(frame["due"])), other)
 
 
 def items_tables(items: pd.DataFrame | None, department: str, w: Window) -> dict:
@@ -43,11 +49,11 @@ def items_tables(items: pd.DataFrame | None, department: str, w: Window) -> dict
             columns=["item_id", "requirement", "due", "status", "owner", "standard",
                      "requesting", "responsible"])
         out["items_open"] = table(
-            rows.assign(due=pd.to_datetime(rows["due"])),
+            _named(rows.assign(due=pd.to_datetime(rows["due"])), "requesting", "responsible"),
             [*ITEM_COLS, Col("requesting", "Asked by"), Col("responsible", "Owed by")],
             title="All open coordination items", unit="coordination items, overdue first", period=as_of,
             empty="No open coordination items.")
-        comp = pd.DataFrame(view["completion"])
+        comp = _named(pd.DataFrame(view["completion"]), "department")
         comp["rate"] = comp["rate"].map(lambda r: None if r is None or pd.isna(r) else 100 * r)
         out["items_completion"] = table(
             comp, [Col("department", "Department"), Col("due", "Due", "count"),

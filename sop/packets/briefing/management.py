@@ -135,8 +135,35 @@ def department_headlines(w: Window, data: Mapping[str, pd.DataFrame],
     return pd.DataFrame(rows, columns=["department", "headline"])
 
 
+def actual_vs_prior_forecast(plan: Plan, w: Window) -> pd.DataFrame:
+    """The period month's actual units and revenue against the forecast the previous
+    month's run made for it (company total): actual, forecast, difference (%)."""
+    made = plan.prior_forecast
+    made = made[made["level"] == "total"] if len(made) else made
+    if made.empty:
+        return pd.DataFrame(columns=["measure", "actual", "forecast", "vs_forecast", "fmt"])
+    sm = plan.sales_monthly
+    month = sm[pd.to_datetime(sm["ds"]) == w.start]
+    rows = []
+    for measure, actual, forecast, fmt in (
+            ("Units", month["qty"].sum(), made["forecast"].sum(), "qty"),
+            ("Revenue", month["revenue"].sum(), made["revenue"].sum(min_count=1), "money")):
+        rows.append({"measure": measure, "actual": number(actual),
+                     "forecast": number(forecast), "vs_forecast": pct_change(actual, forecast),
+                     "fmt": fmt})
+    return pd.DataFrame(rows)
+
+
+def _with_formats(t: dict, frame: pd.DataFrame) -> dict:
+    """A table whose "auto" columns take each row's own format (units or money)."""
+    for row, fmt in zip(t["rows"], frame["fmt"], strict=True):
+        row["fmt"] = fmt
+    return t
+
+
 def management_sections(w: Window, data: Mapping[str, pd.DataFrame], plan: Plan) -> dict:
     totals = outlook_totals(plan, w)
+    vs_prior = actual_vs_prior_forecast(plan, w)
     t = progress_total(plan, w)
     kpis = [
         kpi("Revenue this month", t.get("month_actual"), "money", CURRENCY),
@@ -153,6 +180,15 @@ def management_sections(w: Window, data: Mapping[str, pd.DataFrame], plan: Plan)
             title="Actual vs budget vs rolling forecast", unit=f"revenue, {CURRENCY}",
             period=f"{w.period}, year {w.start.year}", empty="No sales, budget or forecast.",
             note="vs budget compares the actual, or the forecast where there is no actual yet."),
+        "vs_forecast": _with_formats(table(
+            vs_prior,
+            [Col("measure", "Measure"), Col("actual", "Actual", "auto"),
+             Col("forecast", "Forecast made last month", "auto"),
+             Col("vs_forecast", "vs forecast", "pct")],
+            title=f"{w.period}: actual vs the forecast made a month earlier",
+            unit=f"company total; units, revenue in {CURRENCY}",
+            period=f"forecast made in {w.months(-1):%Y-%m}",
+            empty="No forecast was stored for this month last month."), vs_prior),
         "headlines": table(
             department_headlines(w, data, plan),
             [Col("department", "Department"), Col("headline", "Headline")],

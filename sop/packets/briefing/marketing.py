@@ -1,4 +1,5 @@
-"""Marketing: promotions and their results, product mix vs budget, new products, trends."""
+"""Marketing: promotions and their results (sop.packets.briefing.promotions), product mix vs
+budget, new products, trends."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from sop.contracts import counts_as_demand
 from sop.packets.briefing.common import (
     CURRENCY,
     Col,
@@ -18,84 +18,13 @@ from sop.packets.briefing.common import (
     table,
     total_row,
 )
+from sop.packets.briefing.promotions import (
+    BASELINE_DAYS,
+    promotion_results,
+    promotion_summary,
+    upcoming_promotions,
+)
 from sop.plan import Plan
-
-ANY = frozenset({"", "all", "*", "any", "global", "total"})
-BASELINE_DAYS = 90
-
-
-def _orders(data: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-    """Non-cancelled order lines with their category, region and value."""
-    so = dataset(data, "sales_orders")
-    so = so[counts_as_demand(so["status"])]
-    products, customers = dataset(data, "products"), dataset(data, "customers")
-    cat = products.drop_duplicates("sku").set_index("sku")["category"]
-    reg = customers.drop_duplicates("customer_id").set_index("customer_id")["region"]
-    out = so.assign(order_date=pd.to_datetime(so["order_date"]), category=so["sku"].map(cat),
-                    region=so["customer_id"].map(reg), value=so["qty"] * so["unit_price"])
-    for col in ("category", "region"):  # lower-cased once, for matching promotions' scopes
-        out[f"_{col}"] = out[col].astype("string").str.lower().fillna("").to_numpy(dtype=object)
-    return out
-
-
-def _scope(orders: pd.DataFrame, promo: pd.Series) -> pd.Series:
-    mask = pd.Series(True, index=orders.index)
-    for col in ("category", "region"):
-        val = promo.get(col)
-        if isinstance(val, str) and val.strip().lower() not in ANY:
-            mask &= orders[f"_{col}"] == val.strip().lower()
-    return mask
-
-
-def promotion_results(data: Mapping[str, pd.DataFrame], w: Window) -> pd.DataFrame:
-    """Promotions running at some point between 1 January and the period end, with status at
-    period end, budget, promo-tagged units and revenue, and the uplift of all units of the
-    promotion's category/region during its days (through period end) over a baseline (the
-    daily average of the 90 days before it started, untagged orders only)."""
-    promos = dataset(data, "promotions").copy()
-    promos["start_date"] = pd.to_datetime(promos["start_date"])
-    promos["end_date"] = pd.to_datetime(promos["end_date"])
-    promos = promos[(promos["start_date"] <= w.last_day) & (promos["end_date"] >= w.year_start)]
-    if promos.empty:
-        return pd.DataFrame(columns=["promo_id", "name"])
-    orders = _orders(data)
-    first_order = orders["order_date"].min()
-    # Order lines added up once, so that each promotion reads sums, not every order line:
-    # units per order date x category x region (all, and untagged for the baseline), and
-    # promo-tagged units and revenue per promotion.
-    daily = orders.assign(_untagged=orders["qty"].where(orders["promo_id"].isna(), 0)).groupby(
-        ["order_date", "_category", "_region"], as_index=False, sort=False, dropna=False)[
-        ["qty", "_untagged"]].sum()
-    tagged_sums = orders[orders["order_date"] <= w.last_day].groupby("promo_id")[
-        ["qty", "value"]].sum()
-    rows = []
-    for _, p in promos.sort_values("start_date").iterrows():
-        stop = min(p["end_date"], w.last_day)
-        days = max((stop - p["start_date"]).days + 1, 0)
-        scope = _scope(daily, p)
-        during = daily.loc[scope & (daily["order_date"] >= p["start_date"])
-                           & (daily["order_date"] <= stop), "qty"].sum()
-        before = daily.loc[scope & (daily["order_date"] >= p["start_date"] - pd.Timedelta(
-            days=BASELINE_DAYS)) & (daily["order_date"] < p["start_date"]), "_untagged"].sum()
-        has_base = pd.notna(first_order) and first_order <= p["start_date"] - pd.Timedelta(
-            days=BASELINE_DAYS)
-        baseline = before / BASELINE_DAYS * days if has_base else None
-        known = p["promo_id"] in tagged_sums.index
-        promo_qty = tagged_sums.at[p["promo_id"], "qty"] if known else 0
-        promo_revenue = tagged_sums.at[p["promo_id"], "value"] if known else 0.0
-        status = ("running" if p["end_date"] > w.last_day else
-                  "ended in period" if p["end_date"] >= w.start else "ended")
-        rows.append({
-            "promo_id": p["promo_id"], "name": p["name"], "category": p["category"],
-            "region": p["region"], "kind": p["kind"], "start_date": p["start_date"],
-            "end_date": p["end_date"], "status": status, "budget": p["budget"],
-            "promo_qty": promo_qty, "promo_revenue": promo_revenue,
-            "window_qty": during, "baseline_qty": baseline,
-            "uplift": pct_change(during, baseline),
-            "revenue_per_budget": (number(promo_revenue) / p["budget"]
-                                   if number(p["budget"]) else None),
-        })
-    return pd.DataFrame(rows)
 
 
 def _shares(frame: pd.DataFrame, mask: pd.Series) -> pd.Series:
@@ -193,14 +122,37 @@ def marketing_sections(w: Window, data: Mapping[str, pd.DataFrame], plan: Plan) 
             f"{best['category']} ({_signed(best['revenue_growth'])})", "text"),
     ]
     tables = {
+        "promotion_summary": table(
+            promotion_summary(promos),
+            [Col("category", "Category"), Col("kind", "Kind"), Col("count", "Promotions run", "count"),
+             Col("budget", "Cost", "money"), Col("inc_qty", "Incremental units", "qty"),
+             Col("inc_revenue", "Incremental revenue", "money"),
+             Col("inc_margin", "Incremental margin", "money"), Col("net", "Net of cost", "money"),
+             Col("roi", "ROI", "ratio")],
+            title="Promotion results by category and kind",
+            unit=f"{CURRENCY}; units over the baseline", period=f"{w.ytd_label}",
+            empty="No promotions ran this year.",
+            note="Incremental = units during the promotion less the baseline (see the list), "
+                 "at the average price and margin of those orders; net = incremental margin "
+                 "less the promotion's cost; ROI = net / cost."),
+        "upcoming_promotions": table(
+            upcoming_promotions(data, plan, w),
+            [Col("name", "Promotion"), Col("category", "Category"), Col("region", "Region"),
+             Col("kind", "Kind"), Col("start_date", "Start", "date"),
+             Col("end_date", "End", "date"), Col("budget", "Budget", "money"),
+             Col("uplift_pct", "Uplift the plan assumes", "share")],
+            title="Promotions of the next three months", unit=f"budget in {CURRENCY}",
+            period=w.span(1, 3), empty="No promotion starts in the next three months.",
+            note="The uplift is the budget's promotion plan (the category's past uplift); the "
+                 "statistical forecast itself carries no promotion effect beyond seasonality."),
         "promotions": table(
             promos,
             [Col("name", "Promotion"), Col("category", "Category"), Col("region", "Region"),
              Col("start_date", "Start", "date"), Col("end_date", "End", "date"),
              Col("status", "Status"), Col("budget", "Budget", "money"),
              Col("promo_qty", "Promo units", "qty"), Col("baseline_qty", "Baseline units", "qty"),
-             Col("uplift", "Uplift", "pct"), Col("revenue_per_budget", "Revenue / budget",
-                                                 "ratio")],
+             Col("uplift", "Uplift", "pct"), Col("inc_revenue", "Incremental revenue", "money"),
+             Col("net", "Net of cost", "money"), Col("roi", "ROI", "ratio")],
             title="Promotions this year and their results",
             unit=f"budget in {CURRENCY}; units", period=f"{w.ytd_label} (status at period end)",
             empty="No promotions ran this year.",

@@ -18,6 +18,7 @@ from sop.packets.briefing.common import (
     with_names,
 )
 from sop.plan import Plan
+from sop.planning.balance import opening_stock
 
 HORIZON_MONTHS = 3
 SHIPPING_WEEKS = 6
@@ -40,23 +41,49 @@ def latest_inventory(data: Mapping[str, pd.DataFrame], w: Window) -> pd.DataFram
     kind = inv["item_type"].astype("string").str.lower()
     cat = inv["item_id"].map(pcat).where(kind == "finished", inv["item_id"].map(mcat))
     inv["category"] = cat.fillna("(unknown)")
+    munit = materials.drop_duplicates("material_id").set_index("material_id")["unit"]
+    inv["unit"] = inv["item_id"].map(munit).where(kind != "finished", "units").fillna("units")
     inv["available"] = inv["on_hand"] - inv["allocated"].fillna(0.0)
     return inv
 
 
 def stock_by_category(data: Mapping[str, pd.DataFrame], w: Window) -> pd.DataFrame:
-    """Finished and material stock by category at the latest snapshot: on hand, allocated,
-    available, in transit, safety stock, and item-locations whose available stock is below
-    safety stock."""
+    """Finished and material stock by category and unit at the latest snapshot (quantities
+    in different units are never added): on hand, allocated, available, in transit, safety
+    stock, and item-locations whose available stock is below safety stock."""
     inv = latest_inventory(data, w)
     if inv.empty:
-        return pd.DataFrame(columns=["item_type", "category"])
+        return pd.DataFrame(columns=["item_type", "category", "unit"])
     inv = inv.assign(below=(inv["available"] < inv["safety_stock"]).astype(int))
-    g = inv.groupby(["item_type", "category"], as_index=False).agg(
+    g = inv.groupby(["item_type", "category", "unit"], as_index=False).agg(
         items=("item_id", "nunique"), on_hand=("on_hand", "sum"), allocated=("allocated", "sum"),
         available=("available", "sum"), in_transit=("in_transit", "sum"),
         safety_stock=("safety_stock", "sum"), below_safety=("below", "sum"))
-    return g.sort_values(["item_type", "category"]).reset_index(drop=True)
+    return g.sort_values(["item_type", "category", "unit"]).reset_index(drop=True)
+
+
+def stock_bridge(data: Mapping[str, pd.DataFrame], plan: Plan, w: Window) -> pd.DataFrame:
+    """Finished goods from the snapshot's on hand to the projection's opening stock: on
+    hand - allocated + in transit = available (sop.planning.balance.opening_stock, the one
+    definition), less what sits where the projection plans no demand (plants, centres
+    without a forecast for the item) = the opening of the first projected month."""
+    inv = dataset(data, "inventory")
+    fin = inv[(inv["item_type"].astype("string").str.lower() == "finished")
+              & (pd.to_datetime(inv["snapshot_date"]) < w.end)]
+    fin = fin[pd.to_datetime(fin["snapshot_date"]) == pd.to_datetime(fin["snapshot_date"]).max()]
+    bal = plan.balance
+    first = bal[pd.to_datetime(bal["ds"]) == pd.to_datetime(bal["ds"]).min()] if len(bal) else bal
+    if fin.empty:
+        return pd.DataFrame(columns=["step", "qty"])
+    stock = opening_stock(inv, w.period)
+    opening = float(first["opening"].sum()) if len(first) else 0.0
+    rows = [("On hand", fin["on_hand"].sum()), ("Allocated to orders", -fin["allocated"].sum()),
+            ("In transit", fin["in_transit"].sum()),
+            ("Available", stock["available"].sum()),
+            ("Not in the projection (no demand planned there)",
+             opening - stock["available"].sum()),
+            ("Projected opening stock", opening)]
+    return pd.DataFrame(rows, columns=["step", "qty"])
 
 
 def _horizon(frame: pd.DataFrame, col: str, w: Window) -> pd.DataFrame:
@@ -144,8 +171,17 @@ def shipping_plan(data: Mapping[str, pd.DataFrame], w: Window) -> pd.DataFrame:
     return with_names(g, dataset(data, "warehouses"), "warehouse_id", target="warehouse")
 
 
+def _weeks_label(ships: pd.DataFrame) -> str:
+    """The window of the shipping table as its rows span it."""
+    if ships.empty:
+        return f"the {SHIPPING_WEEKS} weeks after the period"
+    weeks = pd.to_datetime(ships["ship_week"])
+    return f"weeks starting {weeks.min():%Y-%m-%d} to {weeks.max():%Y-%m-%d}"
+
+
 def supply_sections(w: Window, data: Mapping[str, pd.DataFrame], plan: Plan) -> dict:
     inv = latest_inventory(data, w)
+    ships = shipping_plan(data, w)
     risk = at_risk(plan, data, w)
     pvd = production_vs_demand(data, plan, w)
     snap = (f"snapshot {pd.Timestamp(inv['snapshot_date'].iloc[0]):%Y-%m-%d}" if len(inv)
@@ -166,12 +202,18 @@ def supply_sections(w: Window, data: Mapping[str, pd.DataFrame], plan: Plan) -> 
     tables = {
         "stock": table(
             stock_by_category(data, w),
-            [Col("item_type", "Type"), Col("category", "Category"), Col("items", "Items", "count"),
+            [Col("item_type", "Type"), Col("category", "Category"), Col("unit", "Unit"),
+             Col("items", "Items", "count"),
              Col("on_hand", "On hand", "qty"), Col("available", "Available", "qty"),
              Col("in_transit", "In transit", "qty"), Col("safety_stock", "Safety stock", "qty"),
              Col("below_safety", "Below safety", "count")],
             title="Finished and material stock by category",
-            unit="quantity in each item's unit (units for finished goods)", period=snap,
+            unit="quantity in each row's unit (units for finished goods)", period=snap,
+            empty="No inventory snapshot."),
+        "bridge": table(
+            stock_bridge(data, plan, w),
+            [Col("step", "Finished goods"), Col("qty", "Units", "qty")],
+            title="From stock on hand to the projected opening", unit="units", period=snap,
             empty="No inventory snapshot."),
         "balance": table(
             balance_outlook(plan, w),
@@ -204,13 +246,11 @@ def supply_sections(w: Window, data: Mapping[str, pd.DataFrame], plan: Plan) -> 
             title="Maintenance windows", unit="days; capacity lost in %", period=nxt,
             empty="No maintenance planned in the next 3 months."),
         "shipping": table(
-            shipping_plan(data, w),
+            ships,
             [Col("ship_week", "Week", "date"), Col("warehouse", "Warehouse"),
              Col("regions", "Regions", "count"), Col("skus", "SKUs", "count"),
              Col("qty", "Units", "qty")],
-            title="Shipping plan", unit="units",
-            period=f"weeks starting {w.end - pd.Timedelta(days=6):%Y-%m-%d} to "
-                   f"{w.end + pd.Timedelta(weeks=SHIPPING_WEEKS, days=-1):%Y-%m-%d}",
+            title="Shipping plan", unit="units", period=_weeks_label(ships),
             empty="No shipments planned for the coming weeks."),
     }
     return {"kpis": kpis, "tables": tables}

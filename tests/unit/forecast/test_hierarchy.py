@@ -70,7 +70,10 @@ def test_dead_bottom_series_stays_zero_and_revenue_uses_its_price(reconciled):
     assert (dead["model"] == "Zero").all() and (dead["forecast"] == 0).all()
     s1 = fc[fc["unique_id"] == "sku=S1|region=N"]
     np.testing.assert_allclose(s1["revenue"], s1["forecast"] * 10.0)
-    assert any("reconciled with MinTrace(mint_shrink)" in n for n in rec.notes)
+    assert any("forecasts adjusted so that products, categories, regions and the total add up "
+               "(weighted by how far each level's forecasts erred in the past)" in n
+               for n in rec.notes)
+    assert not any("MinTrace" in n for n in rec.notes)  # the method's name stays internal
     assert any("forecast 0" in n and "sku=S3|region=S" in n for n in rec.notes)
 
 
@@ -165,7 +168,7 @@ def test_large_hierarchy_path_is_coherent_and_keeps_interval_widths():
     dense = reconciled_forecast(series, h=6)
     rec = reconciled_forecast(series, h=6, method="wls_var")
     assert dense.method == "MinTrace(mint_shrink)" and rec.method == "MinTraceSparse(wls_var)"
-    assert any("base interval moved with the point" in n for n in rec.notes)
+    assert any("each range moves with its adjusted forecast" in n for n in rec.notes)
     fc = rec.forecast
     total = fc[fc["level"] == "total"]["forecast"].to_numpy()
     for lv, sums in per_level_totals(fc, "forecast").items():

@@ -14,7 +14,7 @@ import pytest
 
 from sop.config import DEPARTMENTS, Thresholds
 from sop.orders import open_order_lines
-from sop.packets.briefing import DEPARTMENT_TITLES, TOP_ALERTS, packet_context
+from sop.packets.briefing import DEPARTMENT_TITLES, TOP_ALERTS, TOP_ISSUES, packet_context
 from sop.packets.briefing.changes import Figure, ranked_changes
 from sop.packets.briefing.common import period_window
 from sop.packets.briefing.finance import (
@@ -26,18 +26,14 @@ from sop.packets.briefing.finance import (
     receivables_ageing,
     returns_by_reason,
 )
-from sop.packets.briefing.marketing import (
-    category_trends,
-    new_products,
-    product_mix,
-    promotion_results,
-)
+from sop.packets.briefing.marketing import category_trends, new_products, product_mix
 from sop.packets.briefing.procurement import (
     lead_time_changes,
     material_requirements,
     price_trend,
     supplier_changes,
 )
+from sop.packets.briefing.promotions import promotion_results, promotion_summary
 from sop.packets.briefing.sales import (
     channel_sell_through,
     demand_change,
@@ -302,18 +298,21 @@ def test_credit_exposure_is_open_order_value_plus_unpaid_invoices():
     assert exp.loc["C2", "exposure"] == 200 + 400 + 50
     assert bool(exp.loc["C2", "over_limit"]) is False
     assert exp.index[0] == "C1"  # over limit first
-    over = ctx("sales_admin")["tables"]["over_limit"]["rows"]
-    assert [r["customer"] for r in over] == ["Alpha Retail"]
-    assert over[0]["headroom"] == -100
+    tables = ctx("sales_admin")["tables"]
+    assert "over_limit" not in tables  # one exposure table, over-limit customers first
+    first = tables["credit_exposure"]["rows"][0]
+    assert first["customer"] == "Alpha Retail" and first["headroom"] == -100
 
 
 def test_receivables_ageing_and_invoice_issues():
-    ageing = receivables_ageing(staged(), W).set_index("age")
-    assert ageing.loc["not due", "balance"] == 200
-    assert ageing.loc["1-30 days", "balance"] == 100  # I1: 11 days overdue
-    assert ageing.loc["31-60 days", "balance"] == 400  # I4: 57 days
-    assert ageing.loc["over 90 days", "balance"] == 50  # I5: 92 days
-    assert ageing.loc["Total", "balance"] == 750
+    ageing = receivables_ageing(staged(), W).set_index("age")  # by days since the invoice
+    assert list(ageing.index) == ["0-30 days", "31-60 days", "61-90 days", "over 90 days",
+                                  "Total"]
+    assert ageing.loc["0-30 days", ["balance", "overdue"]].tolist() == [200, 0]  # I2, 30 days
+    assert ageing.loc["31-60 days", ["balance", "overdue"]].tolist() == [100, 100]  # I1, 41
+    assert ageing.loc["61-90 days", "balance"] == 400  # I4, invoiced 87 days before the end
+    assert ageing.loc["over 90 days", "balance"] == 50  # I5, 122 days
+    assert ageing.loc["Total", ["balance", "overdue"]].tolist() == [750, 550]
     issues = invoice_issues(staged(), W)
     assert list(issues["invoice_id"]) == ["I5", "I4", "I1"]
     assert dict(zip(issues["invoice_id"], issues["issue"], strict=True)) == {
@@ -410,6 +409,23 @@ def test_promotion_results_with_baseline_and_uplift():
     assert pr.loc["PR2", "revenue_per_budget"] == pytest.approx(200 / 1000)
     kpis = {k["label"]: k["value"] for k in ctx("marketing")["kpis"]}
     assert kpis["Promotions in the period"] == 1 and kpis["Promotion budget this year"] == 1500
+
+
+def test_promotions_are_judged_by_incremental_margin_net_of_their_cost():
+    pr = promotion_results(staged(), W).set_index("promo_id")
+    # PR2: 10 units at 20 (cost 8) during it against a baseline of 20 / 90 * 31 units
+    inc = 10 - 20 / 90 * 31
+    assert pr.loc["PR2", "inc_qty"] == pytest.approx(inc)
+    assert pr.loc["PR2", "inc_revenue"] == pytest.approx(inc * 20)
+    assert pr.loc["PR2", "inc_margin"] == pytest.approx(inc * 12)
+    assert pr.loc["PR2", "net"] == pytest.approx(inc * 12 - 1000)  # a loss: not "5.9x"
+    assert pr.loc["PR2", "roi"] == pytest.approx((inc * 12 - 1000) / 1000)
+    summary = promotion_summary(pr.reset_index()).set_index("category")
+    assert summary.loc["Total", "net"] == pytest.approx(pr["net"].sum())
+    assert summary.loc["Total", "roi"] == pytest.approx(pr["net"].sum() / pr["budget"].sum())
+    assert summary.loc["Gadgets", "kind"] == "bundle" and summary.loc["Gadgets", "count"] == 1
+    tables = ctx("marketing")["tables"]
+    assert {"promotion_summary", "upcoming_promotions", "promotions"} <= set(tables)
 
 
 def test_product_mix_new_products_and_trends():
@@ -511,9 +527,11 @@ def test_gate_notes_and_planning_notes_appear_once_each():
     ("procurement", ["a2", "a4"]), ("management", ["a2", "a4", "a1"]),
 ])
 def test_each_packet_carries_its_open_alerts_most_severe_first(department, keys):
-    messages = {r["message"] for r in ctx(department)["alerts"]["rows"]}
-    expected = {k: m for k, m in zip(_alerts()["alert_key"], _alerts()["message"], strict=True)}
-    assert [r["message"] for r in ctx(department)["alerts"]["rows"]] == [
+    # management's first page is compact (what, money, action, owner): named by the alert
+    field, source = ("name", "entity") if department == "management" else ("message", "message")
+    messages = {r[field] for r in ctx(department)["alerts"]["rows"]}
+    expected = {k: m for k, m in zip(_alerts()["alert_key"], _alerts()[source], strict=True)}
+    assert [r[field] for r in ctx(department)["alerts"]["rows"]] == [
         expected[k] for k in keys]
     assert "old, resolved" not in messages
 
@@ -599,10 +617,16 @@ def test_ranked_changes_need_both_months_and_a_base():
 def test_alerts_open_the_packet_capped_and_all_of_them_go_to_the_workbook():
     many = pd.concat([_alerts()] * 4, ignore_index=True)
     many["alert_key"] = [f"k{i}" for i in range(len(many))]
+    c = ctx("supply", plan=make_plan(alerts=many))
+    assert len(c["alerts"]["rows"]) == 4  # a2 x 4: the supply department's own
     c = ctx("management", plan=make_plan(alerts=many))
-    assert len(c["alerts"]["rows"]) == TOP_ALERTS == 10
+    assert len(c["alerts"]["rows"]) == TOP_ISSUES == 5  # management's first page
     assert len(c["alerts_all"]["rows"]) == 12  # 3 open alerts x 4
-    assert c["alerts"]["note"] == "10 of 12 alert groups shown; the workbook lists all."
+    assert c["alerts"]["note"] == "5 of 12 alert groups shown, the workbook lists all"
+    more = pd.concat([many] * 2, ignore_index=True)
+    more["alert_key"] = [f"m{i}" for i in range(len(more))]
+    procurement = ctx("procurement", plan=make_plan(alerts=more))  # a2, a4 x 8: 16 groups
+    assert len(procurement["alerts"]["rows"]) == TOP_ALERTS == 10
 
 
 # --- scoping: who may see purchase prices, supplier terms and customer credit -----------

@@ -5,6 +5,7 @@ the money at stake, with planted shortages of known sizes."""
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -18,6 +19,8 @@ from sop.plan import History
 from sop.planning.actions import with_actions_applied
 from sop.planning.build import demand_history, plan_from_forecast, supply_view
 
+WORD = re.compile(r"[A-Za-z]{3,}")
+KEEP = {"SKU", "SKUs", "BOM", "ERP", "OTIF"}  # kept in English in Chinese business text
 FG_RULES = {"stockout", "below_safety_stock", "demand_supply_divergence"}
 CASES = [(23, "2025-09"), (41, "2026-03")]  # seeds and months no other test plans
 
@@ -160,3 +163,41 @@ def test_planned_purchases_answer_the_plans_material_balance(cycle):
     data, period, plan, *_ = cycle
     assert set(plan.actions.purchases["material_id"]) <= set(
         plan.material_balance.loc[plan.material_balance["shortage"] > 0, "material_id"])
+
+
+def _data_words(data) -> set[str]:
+    """Every word of a name or code from the data (kept as it is in any language)."""
+    texts = []
+    for name, cols in {"products": ("sku", "name", "category"),
+                       "warehouses": ("warehouse_id", "name", "region"),
+                       "customers": ("customer_id", "name", "region"),
+                       "materials": ("material_id", "name", "unit", "category"),
+                       "suppliers": ("supplier_id", "name"),
+                       "purchase_orders": ("po_id",), "invoices": ("invoice_id",),
+                       "production_plan": ("line_id",)}.items():
+        for c in cols:
+            texts += data[name][c].dropna().astype(str).tolist()
+    return {w for t in texts for w in WORD.findall(t)}
+
+
+@pytest.mark.parametrize("department", ["supply", "procurement", "sales_admin", "management"])
+def test_a_chinese_packet_leaves_no_english_in_alerts_actions_and_notes(cycle, department):
+    from reports.i18n import Locale, localized
+    from sop.packets.briefing import packet_context
+
+    data, period, plan, *_ = cycle
+    zh = localized(packet_context(department, period, data, plan, []), Locale("zh"))
+    allowed = _data_words(data) | KEEP
+    texts = list(zh["planning_notes"])
+    for t in (zh["alerts"], zh["alerts_all"], *zh["actions"].values()):
+        texts += [t["title"], t["unit"], t.get("note") or ""]
+        texts += [c["label"] for c in t["columns"]]
+        for r in t["rows"]:
+            texts += [v for k, v in r.items() if isinstance(v, str) and k not in (
+                "code", "product", "material", "supplier", "customer", "from_warehouse",
+                "to_warehouse", "line_id", "po_id", "sku", "material_id", "supplier_id",
+                "customer_id", "from_warehouse_id", "to_warehouse_id", "unit", "alternatives")]
+    left = {t: sorted(set(WORD.findall(t)) - allowed) for t in texts}
+    left = {t: w for t, w in left.items() if w}
+    assert not left, list(left.items())[:5]
+    assert len(texts) > 50
