@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import yaml
@@ -54,3 +55,80 @@ def prepare_demo(folder: Path, scale: str, seed: int, period: str) -> Path:
         "# Written by `sop demo`: the embedded default (SQLite ERP and warehouse, mail to .eml)\n"
         + yaml.safe_dump(demo_config(folder), sort_keys=False))
     return config_path
+
+
+def _meeting(period: str) -> datetime:
+    """The demo's S&OP meeting of `period`: two working days after the month ends."""
+    from sop.periods import period_end
+
+    return datetime.combine(period_end(period).date() + timedelta(days=2), time(10),
+                            tzinfo=UTC)
+
+
+def complete_demo_items(config_path: Path, period: str) -> int:
+    """Before `period`'s cycle: of the items raised at the previous meeting (signed, due in
+    `period`), the owner reports the first done, on time; the others stay open (one of them
+    will be overdue). Returns how many were completed (0 on a re-run)."""
+    from sop.config import load_config
+    from sop.items.model import items_of
+    from sop.items.store import change_item, stored_items
+    from sop.periods import period_end, shift_period
+    from sop.warehouse import warehouse_engine
+
+    config = load_config(str(config_path), {})
+    engine, heads = warehouse_engine(config.warehouse.url), config.heads_by_department()
+    due = [i for i in items_of(stored_items(engine))
+           if i.period == shift_period(period, -1) and i.status == "signed"]
+    if not due or any(i.status in ("done", "verified") for i in items_of(stored_items(engine))
+                      if i.period == shift_period(period, -1)):
+        return 0
+    first = sorted(due, key=lambda i: i.item_id)[0]
+    at = datetime.combine(period_end(period).date() - timedelta(days=4), time(15),
+                          tzinfo=UTC)
+    change_item(engine, first.item_id, "done", first.owner, heads, at,
+                note="done as agreed at the meeting (demo)")
+    return 1
+
+
+def raise_demo_items(config_path: Path, period: str, n: int = 2) -> list[str]:
+    """After `period`'s cycle, at its meeting: management raises a coordination item from
+    each of the `n` largest open high-severity alert groups (the parent's computed action,
+    due at the end of the next month) and both heads sign it. An alert that has an item
+    already is skipped, so a re-run adds nothing."""
+    import json
+
+    from sop.alerts.store import stored_alerts
+    from sop.config import load_config
+    from sop.items.from_alert import prefill_from_alert
+    from sop.items.model import ItemError, draft_item
+    from sop.items.store import add_item, change_item
+    from sop.periods import period_end, shift_period
+    from sop.warehouse import warehouse_engine
+
+    config = load_config(str(config_path), {})
+    engine, heads = warehouse_engine(config.warehouse.url), config.heads_by_department()
+    alerts = stored_alerts(engine)
+    alerts = alerts[(alerts["state"] == "open") & (alerts["severity"] == "high")
+                    & (alerts["last_seen"] == period)]
+    rows = [{**r, "figures": json.loads(r["figures"])} for r in alerts.to_dict("records")]
+    parents = sorted((r for r in rows if r["figures"].get("group", r["alert_key"])
+                      == r["alert_key"]), key=lambda r: -float(r["figures"].get(
+                          "group_value") or 0.0))
+    meeting, chair = _meeting(period), heads["management"][0]
+    due = period_end(shift_period(period, 1)).date()
+    raised = []
+    for alert in parents[:n]:
+        try:
+            pre = prefill_from_alert(alert, "management", heads)
+            draft = draft_item(period=period, requesting="management",
+                               responsible=pre["responsible"], requirement=pre["requirement"],
+                               due=due, standard=pre["standard"], owner=pre["owner"],
+                               actor=chair, at=meeting, today=meeting.date(),
+                               alert_key=pre["alert_key"])
+            item = add_item(engine, draft, pre["note"])
+        except ItemError:
+            continue  # this alert has an item already (a re-run), or none can be made
+        change_item(engine, item.item_id, "sign", chair, heads, meeting)
+        change_item(engine, item.item_id, "sign", heads[item.responsible][0], heads, meeting)
+        raised.append(item.item_id)
+    return raised

@@ -137,7 +137,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from cli.demo import prepare_demo
+    from cli.demo import complete_demo_items, prepare_demo, raise_demo_items
     from flows.monthly import monthly_cycle
     from sop.periods import shift_period
 
@@ -146,11 +146,17 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     print(f"demo config: {config_path}")
     # earlier months first, so that this month's packets can measure the accuracy of the
     # forecasts made then (as a real installation would after a few cycles)
+    # ... and each month's meeting raises coordination items from its largest alert groups,
+    # the owners report some done before the next cycle: the items sections show a real life
     for k in range(args.history_runs, 0, -1):
         earlier = shift_period(period, -k)
+        complete_demo_items(config_path, earlier)
         monthly_cycle(config_path=str(config_path), period=earlier,
                       today=getattr(args, "today", None))
-        print(f"demo: cycle {earlier} done (stored forecasts for accuracy)")
+        raised = raise_demo_items(config_path, earlier)
+        print(f"demo: cycle {earlier} done (stored forecasts for accuracy; "
+              f"{len(raised)} coordination item(s) raised at its meeting)")
+    complete_demo_items(config_path, period)
     result = monthly_cycle(config_path=str(config_path), period=period,
                            today=getattr(args, "today", None))
     _print_result(result)

@@ -37,6 +37,14 @@ EXACT: dict[str, str] = {
     "Days since invoice": "开票后天数", "Of it past due": "其中已逾期", "In words": "结论",
     "Forecast accuracy by category": "各品类预测准确率",
     "Against the naive forecast": "对比朴素预测",
+    # procurement (sop/packets/briefing/procurement.py)
+    "Which supplier delivers which material": "各物料由哪些供应商供货", "Avg price": "平均价格",
+    "Share of the material": "占该物料比例",
+    "each material's unit; price in currency units per unit, quantity-weighted":
+        "各物料的计量单位；价格为每单位货币单位，按数量加权",
+    "On time in full: the supplier's lines of that material promised in those months, "
+    "received by the promised date and in full.": "准时足量：该供应商该物料在这些月份承诺交货的订单行，"
+                                                  "按承诺日期足量到货。",
     # marketing (sop/packets/briefing/promotions.py)
     "Promotion results over their baseline, net of their cost, the promotions of the next "
     "three months, the product mix against the budget mix, new products and category trends.":

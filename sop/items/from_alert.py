@@ -32,16 +32,26 @@ def prefill_from_alert(alert: Mapping[str, object], requesting: str, heads: Head
         raise ItemError(f"alert {key} is {alert.get('severity')} severity; only a high-severity "
                         "alert becomes an item")
     owners = [o.strip() for o in str(alert.get("owners") or "").split(",") if o.strip()]
-    candidates = [o for o in owners if o in DEPARTMENTS and o != requesting]
+    fig = alert.get("figures") or {}
+    acting = fig.get("action_owner")  # the department the computed action names, first
+    candidates = [o for o in dict.fromkeys([acting, *owners])
+                  if o in DEPARTMENTS and o != requesting]
     if responsible is None and not candidates:
         raise ItemError(f"alert {key}: its owners ({', '.join(owners) or 'none'}) give no "
                         f"department other than {requesting}; name one with --to")
     responsible = responsible or candidates[0]
-    figures = figures_text(alert.get("figures") or {})
-    standard = (f"Alert {key} no longer open by the due date (rule {alert['rule']} on "
-                f"{alert['entity']}); figures when raised in {alert['first_seen']}: {figures}")
+    figures = figures_text(fig)
     note = (f"from alert {key} ({alert['severity']}, cause {alert.get('cause') or 'unknown'}); "
             f"figures: {figures}")
     owner = next(iter(heads.get(responsible, ())), "")
+    if fig.get("action"):  # a valued alert with its computed action: said as a head reads it
+        stake = (f", {float(fig['value']):,.0f} at stake when raised in {alert['first_seen']}"
+                 if fig.get("value") else "")
+        return {"requirement": str(fig["action"]), "responsible": responsible,
+                "standard": f"{fig.get('name') or alert['entity']}: the alert is closed by the "
+                            f"due date ({alert['message']}{stake})",
+                "owner": str(owner), "alert_key": key, "note": note}
+    standard = (f"Alert {key} no longer open by the due date (rule {alert['rule']} on "
+                f"{alert['entity']}); figures when raised in {alert['first_seen']}: {figures}")
     return {"requirement": str(alert["message"]), "responsible": responsible,
             "standard": standard, "owner": str(owner), "alert_key": key, "note": note}

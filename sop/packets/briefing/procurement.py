@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from sop.packets.briefing.common import CURRENCY, Col, Window, dataset, kpi, table
+from sop.packets.briefing.common import CURRENCY, Col, Window, between, dataset, kpi, table
 from sop.packets.briefing.supply import HORIZON_MONTHS
 from sop.plan import Plan
 from sop.planning import procurement as proc
@@ -81,6 +81,40 @@ def material_requirements(data: Mapping[str, pd.DataFrame], plan: Plan,
     return out.sort_values(["balance", "material_id"]).reset_index(drop=True)
 
 
+def supplier_materials(data: Mapping[str, pd.DataFrame], w: Window,
+                       months: int = 6) -> pd.DataFrame:
+    """Which supplier delivers which material: per material x supplier over the PO lines
+    ordered in the last `months` months, the quantity, its share of the material's quantity
+    (%), the quantity-weighted price, and OTIF (%) over the lines promised in those months
+    (received by the promised date and in full, as of the period end); by material, largest
+    share first."""
+    cols = ["material", "supplier", "unit", "lines", "qty", "share", "price", "otif_pct"]
+    po = dataset(data, "purchase_orders")
+    start = w.months(1 - months)
+    ordered = po[between(po["order_date"], start, w.end)]
+    if ordered.empty:
+        return pd.DataFrame(columns=cols)
+    g = ordered.assign(value=ordered["qty"] * ordered["unit_price"]).groupby(
+        ["material_id", "supplier_id"], as_index=False).agg(
+        lines=("po_id", "size"), qty=("qty", "sum"), value=("value", "sum"))
+    g["share"] = g["qty"] / g.groupby("material_id")["qty"].transform("sum") * 100.0
+    g["price"] = g["value"] / g["qty"].where(g["qty"] > 0)
+    due = po[between(po["promised_date"], start, w.end)]
+    rec = pd.to_datetime(due["received_date"])
+    ok = (rec.notna() & (rec < w.end) & (rec <= pd.to_datetime(due["promised_date"]))
+          & (due["received_qty"].fillna(0.0) >= due["qty"]))
+    otif = ok.groupby([due["material_id"], due["supplier_id"]]).mean() * 100.0
+    g["otif_pct"] = [otif.get((m, s)) for m, s in zip(g["material_id"], g["supplier_id"],
+                                                       strict=True)]
+    mats = dataset(data, "materials").drop_duplicates("material_id").set_index("material_id")
+    sups = dataset(data, "suppliers").drop_duplicates("supplier_id").set_index("supplier_id")
+    g["material"] = g["material_id"].map(mats["name"]).fillna(g["material_id"])
+    g["unit"] = g["material_id"].map(mats["unit"]).fillna("")
+    g["supplier"] = g["supplier_id"].map(sups["name"]).fillna(g["supplier_id"])
+    return g.sort_values(["material", "share"], ascending=[True, False])[cols].reset_index(
+        drop=True)
+
+
 def procurement_sections(w: Window, data: Mapping[str, pd.DataFrame], plan: Plan) -> dict:
     prices = price_trend(data, w)
     leads = lead_time_changes(data, w)
@@ -108,6 +142,17 @@ def procurement_sections(w: Window, data: Mapping[str, pd.DataFrame], plan: Plan
             title="Raw-material prices and trend",
             unit=f"PO unit price in {CURRENCY} per material unit, quantity-weighted",
             period=f"orders placed {three}", empty="No purchase orders in the last 6 months."),
+        "supplier_materials": table(
+            supplier_materials(data, w),
+            [Col("material", "Material"), Col("supplier", "Supplier"), Col("unit", "Unit"),
+             Col("lines", "Lines", "count"), Col("qty", "Quantity", "qty"),
+             Col("share", "Share of the material", "share"),
+             Col("price", "Avg price", "price"), Col("otif_pct", "On time in full", "share")],
+            title="Which supplier delivers which material",
+            unit=f"each material's unit; price in {CURRENCY} per unit, quantity-weighted",
+            period=f"orders placed {w.span(-5, 0)}", empty="No purchase orders in the last 6 months.",
+            note="On time in full: the supplier's lines of that material promised in those "
+                 "months, received by the promised date and in full."),
         "lead_times": table(
             leads, [Col("supplier", "Supplier"), Col("contract_days", "Contract", "days"),
                     Col("recent_days", "Actual, last 3 m", "days"),

@@ -302,6 +302,20 @@ def test_an_open_high_alert_prefills_a_draft():
         "procurement")
 
 
+def test_a_valued_alert_prefills_its_action_its_owner_and_names():
+    valued = {**ALERT, "figures": {**ALERT["figures"], "value": 12_000.0,
+                                   "name": "Widget (North centre)",
+                                   "action": "Transfer 120 units from South centre by 2026-11",
+                                   "action_owner": "supply"}}
+    pre = prefill_from_alert(valued, "management", HEADS)
+    assert pre["requirement"] == "Transfer 120 units from South centre by 2026-11"
+    assert pre["responsible"] == "supply"  # the action's owner, before the alert's first owner
+    assert pre["standard"] == ("Widget (North centre): the alert is closed by the due date "
+                               "(W-1 at DC-N runs out in 2026-11, 12,000 at stake when raised "
+                               "in 2026-10)")
+    assert "=" not in pre["standard"] and "@" not in pre["standard"]
+
+
 @pytest.mark.parametrize(("over", "why"), [
     ({"state": "resolved"}, "is resolved; only an open alert"),
     ({"severity": "medium"}, "is medium severity; only a high-severity alert"),

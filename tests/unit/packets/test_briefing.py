@@ -723,3 +723,25 @@ def test_purchase_prices_and_supplier_terms_only_in_procurement_and_management(d
         for text in texts:
             assert word not in text, word
         assert not any(isinstance(v, str) and word in v for v in cells), word
+
+
+def test_which_supplier_delivers_which_material_with_share_price_and_otif():
+    from sop.packets.briefing.procurement import supplier_materials
+
+    data = staged()
+    po = data["purchase_orders"]
+    extra = po.iloc[[4]].assign(po_id="PO6", supplier_id="S2", material_id="M1",
+                                order_date=pd.Timestamp("2026-10-02"),
+                                promised_date=pd.Timestamp("2026-10-20"),
+                                received_date=pd.Timestamp("2026-10-18"), qty=100.0,
+                                received_qty=100.0, unit_price=3.0)
+    data["purchase_orders"] = pd.concat([po, extra], ignore_index=True)
+    sm = supplier_materials(data, W).set_index(["material", "supplier"])
+    # Steel sheet, May to October: Acme 400 (PO2-PO4; PO1 ordered in April), ChipCo 100
+    acme, chipco = sm.loc[("Steel sheet", "Acme Metals")], sm.loc[("Steel sheet", "ChipCo")]
+    assert (acme["qty"], chipco["qty"]) == (400.0, 100.0)
+    assert (acme["share"], chipco["share"]) == (pytest.approx(80.0), pytest.approx(20.0))
+    assert acme["price"] == pytest.approx((100 * 3.17 + 100 * 3.49 + 200 * 3.81) / 400)
+    assert chipco["otif_pct"] == 100.0  # received 18 Oct, promised 20 Oct, in full
+    assert acme["otif_pct"] == 0.0  # PO2 and PO3 late, PO4 not received by the end
+    assert list(sm.index.get_level_values(0)) == ["Chip", "Steel sheet", "Steel sheet"]
