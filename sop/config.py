@@ -28,6 +28,14 @@ from sop.contracts import DATASETS
 
 DEPARTMENTS: tuple[str, ...] = ("sales", "marketing", "sales_admin", "supply", "procurement",
                                  "management")
+DEPARTMENT_TITLES: dict[str, str] = {  # how a head reads each department's name
+    "sales": "Sales",
+    "marketing": "Marketing",
+    "sales_admin": "Sales administration",
+    "supply": "Production, warehouse & logistics",
+    "procurement": "Procurement",
+    "management": "Management",
+}
 
 
 class ConfigError(ValueError):

@@ -15,8 +15,9 @@ What each rule's `figures.value` (money) and `figures.units` measure, and `value
   (the deepest shortage within the alert window, split over the skus that use the material by
   their requirement, divided by quantity per unit), x their list prices ("revenue at risk of
   the products it blocks"), the products listed in `blocks`;
-- lead_time_increase: the open purchase-order value from that supplier (of that material)
-  ("open purchases from a late supplier"); price_spike: the price rise x the recent quantity
+- lead_time_increase: the open purchase-order value from that supplier (of that material):
+  the open quantity of the lines the material balance schedules (sop.planning.materials.
+  open_receipts) x their price ("open purchases from a late supplier"); price_spike: the price rise x the recent quantity
   ("extra cost on recent orders");
 - credit_limit and invoice: set by their rules (exposure above the limit, the unpaid balance).
 
@@ -35,11 +36,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sop.alerts.stock import alert_months, months_after
 from sop.config import Thresholds
 from sop.names import Names
-from sop.periods import parse_period, period_end
-
-STOCK_MONTHS_WEEKS = 52 / 12
+from sop.periods import period_end
+from sop.planning.balance import WEEKS_PER_MONTH
+from sop.planning.materials import open_receipts
 
 
 @dataclass(frozen=True)
@@ -51,14 +53,9 @@ class ImpactBasis:
     products: pd.DataFrame
     bom: pd.DataFrame
     purchase_orders: pd.DataFrame
+    lead_times: pd.DataFrame  # sop.planning.procurement.material_lead_times, as the balance
     period: str
     names: Names
-
-
-def _window(frame: pd.DataFrame, period: str, months: int) -> pd.DataFrame:
-    start = parse_period(period)
-    ds = pd.to_datetime(frame["ds"])
-    return frame[(ds > start) & (ds <= start + pd.DateOffset(months=months))]
 
 
 def _num(v: object) -> float:
@@ -76,13 +73,20 @@ class _Valuer:
         self.price = products["list_price"].astype(float)
         self.cost = products["unit_cost"].astype(float)
         self.category = products["category"]
-        months = max(1, round(thresholds.stockout_weeks / STOCK_MONTHS_WEEKS))
-        self.fg = _window(basis.balance, basis.period, months)
-        three = _window(basis.balance, basis.period, 3)
+        self.fg = months_after(basis.balance, basis.period,
+                               alert_months(thresholds.stockout_weeks))
+        three = months_after(basis.balance, basis.period, 3)
         weights = three.assign(category=three["sku"].map(self.category),
                                money=three["demand"] * three["sku"].map(self.price))
         g = weights.groupby("category")[["money", "demand"]].sum()
         self.category_price = (g["money"] / g["demand"].where(g["demand"] > 0)).fillna(0.0)
+        bal = basis.balance
+        self.sku_demand = bal.assign(ds=pd.to_datetime(bal["ds"])).groupby(["sku", "ds"])[
+            "demand"].sum()
+        po = basis.purchase_orders
+        lines = open_receipts(po, basis.lead_times, basis.period).frame
+        self.open_lines = lines.merge(po[["po_id", "line_no", "unit_price"]].drop_duplicates(
+            ["po_id", "line_no"]), on=["po_id", "line_no"], how="left")
 
     def _sku_rows(self, entity: str) -> pd.DataFrame:
         sku, _, wh = entity.partition("@")
@@ -105,7 +109,7 @@ class _Valuer:
 
     def excess_cover(self, entity: str, f: dict) -> dict:
         sku = entity.partition("@")[0]
-        weekly = _num(f.get("demand_3m")) / 3 / STOCK_MONTHS_WEEKS
+        weekly = _num(f.get("demand_3m")) / 3 / WEEKS_PER_MONTH
         units = max(0.0, _num(f.get("closing")) - self.t.excess_cover_weeks * weekly)
         return {"units": units, "value": units * _num(self.cost.get(sku)),
                 "value_basis": "stock above the cover bound, at cost"}
@@ -150,9 +154,9 @@ class _Valuer:
             return pd.DataFrame(columns=["sku", "units", "value"])
         use = self.b.bom[(self.b.bom["material_id"] == material_id)
                          & (self.b.bom["qty_per_unit"] > 0)]
-        fg = _window(self.b.balance, self.b.period, 36)
-        fg = fg[pd.to_datetime(fg["ds"]).isin(pd.to_datetime(months["ds"]))]
-        units = fg.groupby("sku")["demand"].sum()
+        per_month = self.sku_demand  # sku x month, summed once for every material
+        units = per_month[per_month.index.get_level_values("ds").isin(
+            pd.to_datetime(months["ds"]))].groupby(level="sku").sum()
         need = use.assign(units=use["sku"].map(units).fillna(0.0))
         need = need.assign(req=need["units"] * need["qty_per_unit"])
         total = need["req"].sum()
@@ -164,14 +168,11 @@ class _Valuer:
 
     def lead_time_increase(self, entity: str, f: dict) -> dict:
         supplier, _, material = entity.partition("/")
-        po = self.b.purchase_orders
-        end = period_end(self.b.period)
-        open_ = po[(po["supplier_id"] == supplier) & (pd.to_datetime(po["order_date"]) <= end)
-                   & (po["received_date"].isna() | (pd.to_datetime(po["received_date"]) > end))]
+        open_ = self.open_lines[self.open_lines["supplier_id"] == supplier]
         if material:
             open_ = open_[open_["material_id"] == material]
-        value = float((open_["qty"] * open_["unit_price"]).sum())
-        return {"units": float(open_["qty"].sum()), "value": value,
+        return {"units": float(open_["open_qty"].sum()),
+                "value": float((open_["open_qty"] * open_["unit_price"]).sum()),
                 "value_basis": "open purchases from a late supplier"}
 
     def price_spike(self, entity: str, f: dict) -> dict:

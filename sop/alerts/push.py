@@ -24,10 +24,9 @@ from sqlalchemy.engine import Engine
 
 from sop.alerts.lifecycle import SEVERITY_RANK
 from sop.alerts.store import done_pushes, record_pushes
-from sop.config import Config
+from sop.config import DEPARTMENT_TITLES, Config
 from sop.mail import Mailer, MailError
 from sop.outputs import Outputs
-from sop.packets.briefing import DEPARTMENT_TITLES
 
 PUSH_COLUMNS = ("push_key", "alert_key", "occurrence", "event", "channel", "severity")
 

@@ -12,17 +12,20 @@ from sop.alerts.lifecycle import alert_frame, alert_row, shortage_cause, shortag
 from sop.config import Thresholds
 from sop.names import Names
 from sop.periods import parse_period
+from sop.planning.balance import WEEKS_PER_MONTH
 
-WEEKS_PER_MONTH = 52 / 12
 FG_OWNERS = "supply,sales,management"
 
 
-def _window(balance: pd.DataFrame, period: str, months: int) -> pd.DataFrame:
+def months_after(balance: pd.DataFrame, period: str, months: int) -> pd.DataFrame:
+    """The rows of the `months` months after `period` (the window a rule looks at)."""
     start = parse_period(period)
-    return balance[(balance["ds"] > start) & (balance["ds"] <= start + pd.DateOffset(months=months))]
+    ds = pd.to_datetime(balance["ds"])
+    return balance[(ds > start) & (ds <= start + pd.DateOffset(months=months))]
 
 
-def _months(weeks: float) -> int:
+def alert_months(weeks: float) -> int:
+    """`stockout_weeks` as whole months of the monthly balance (at least one)."""
     return max(1, round(weeks / WEEKS_PER_MONTH))
 
 
@@ -40,7 +43,7 @@ def stockout_alerts(balance: pd.DataFrame, period: str, thresholds: Thresholds,
     (high when in the first month, else medium), or below safety stock (low). Messages name
     the product and warehouse (`names`); the codes stay in the key and in figures.code."""
     names = names or Names()
-    window = _window(balance, period, _months(thresholds.stockout_weeks))
+    window = months_after(balance, period, alert_months(thresholds.stockout_weeks))
     start = parse_period(period)
     rows = []
     for (sku, wh), g in window.groupby(["sku", "warehouse_id"], sort=True):
@@ -81,7 +84,7 @@ def excess_cover_alerts(balance: pd.DataFrame, period: str, thresholds: Threshol
                         names: Names | None = None) -> pd.DataFrame:
     """sku x warehouse whose weeks of supply stay above `excess_cover_weeks` for 3 months."""
     names = names or Names()
-    window = _window(balance, period, 3)
+    window = months_after(balance, period, 3)
     rows = []
     for (sku, wh), g in window.groupby(["sku", "warehouse_id"], sort=True):
         wos = g["weeks_of_supply"]
@@ -113,7 +116,7 @@ def divergence_alerts(balance: pd.DataFrame, growth: pd.Series, products: pd.Dat
     with the previous run's projection; on a first run, recent demand moving year on year by
     more than the threshold means 'demand', else 'supply'.
     """
-    window = _window(balance, period, 3)
+    window = months_after(balance, period, 3)
     if window.empty:
         return alert_frame([])
     cats = products[["sku", "category"]]

@@ -22,12 +22,11 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from sop.alerts.credit import credit_holds
+from sop.alerts.stock import alert_months
 from sop.config import PlanningConfig, Thresholds
 from sop.periods import period_end
 from sop.planning.purchases import expedites, planned_purchases
 from sop.planning.replenishment import planned_production, stock_transfers
-
-WEEKS_PER_MONTH = 52 / 12
 
 
 def _empty() -> pd.DataFrame:
@@ -52,7 +51,7 @@ def cycle_actions(data: Mapping[str, pd.DataFrame], balance: pd.DataFrame,
                   material_balance: pd.DataFrame, lead_times: pd.DataFrame, period: str,
                   planning: PlanningConfig, thresholds: Thresholds) -> Actions:
     """Every computed action for `period` from the finished-goods and material balances."""
-    months = max(1, round(thresholds.stockout_weeks / WEEKS_PER_MONTH))
+    months = alert_months(thresholds.stockout_weeks)
     products, warehouses = data["products"], data["warehouses"]
     moves = stock_transfers(balance, period, months, products, warehouses)
     made = planned_production(balance, period, data["production_plan"], data["maintenance_plan"],

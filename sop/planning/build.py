@@ -34,7 +34,12 @@ from sop.names import Names
 from sop.periods import parse_period, shift_period
 from sop.plan import BUDGET_COLUMNS, FORECAST_COLUMNS, History, Plan
 from sop.planning.actions import Actions, cycle_actions
-from sop.planning.balance import open_order_demand, projected_balance, service_level_safety_stock
+from sop.planning.balance import (
+    WEEKS_PER_MONTH,
+    open_order_demand,
+    projected_balance,
+    service_level_safety_stock,
+)
 from sop.planning.budget import BudgetError, budget_by_month, promotion_plan
 from sop.planning.materials import material_balance, material_requirements
 from sop.planning.procurement import lead_time_drift, material_lead_times, price_trend
@@ -143,7 +148,7 @@ class MaterialView(NamedTuple):
 
 
 def material_view(data: Mapping[str, pd.DataFrame], period: str, forecast: pd.DataFrame,
-                  thresholds: Thresholds) -> MaterialView:
+                  thresholds: Thresholds, names: Names | None = None) -> MaterialView:
     """Material balance (forecast x BOM against stock and open POs) and procurement alerts."""
     po, sup, mats = data["purchase_orders"], data["suppliers"], data["materials"]
     lead = material_lead_times(po, sup, period,
@@ -153,7 +158,7 @@ def material_view(data: Mapping[str, pd.DataFrame], period: str, forecast: pd.Da
     alerts = pd.concat([
         material_shortage_alerts(mbal.frame, period, thresholds),
         lead_time_alerts(lead_time_drift(po, sup, period), period, thresholds,
-                         Names.from_data(data).tables.get("material")),
+                         (names or Names.from_data(data)).tables.get("material")),
         price_spike_alerts(price_trend(po, mats, period), period, thresholds),
     ], ignore_index=True)
     return MaterialView(mbal.frame, alerts, [*reqs.notes, *lead.notes, *mbal.notes], lead.frame)
@@ -169,7 +174,7 @@ def supply_view(data: Mapping[str, pd.DataFrame], period: str, forecast: pd.Data
     if planning.safety_stock == "service_level":
         sku_hist = series[series["level"] == "sku_region"]
         safety = service_level_safety_stock(sku_hist, planning.service_level,
-                                            planning.production_lead_time_weeks / (52 / 12))
+                                            planning.production_lead_time_weeks / WEEKS_PER_MONTH)
     open_orders = open_order_demand(data["sales_orders"], data["customers"], data["warehouses"],
                                     stock_asof or period)
     balance = projected_balance(forecast, data["inventory"], data["production_plan"],
@@ -180,7 +185,8 @@ def supply_view(data: Mapping[str, pd.DataFrame], period: str, forecast: pd.Data
     sku_category = data["products"].set_index("sku")["category"]
     prev = history.previous_balance if len(history.previous_balance) else None
     names = Names.from_data(data)
-    mbal, material_alerts, notes, lead_times = material_view(data, period, forecast, thresholds)
+    mbal, material_alerts, notes, lead_times = material_view(data, period, forecast, thresholds,
+                                                             names)
     parts = [
         stockout_alerts(balance, period, thresholds, growth, sku_category, prev, names),
         excess_cover_alerts(balance, period, thresholds, names),
@@ -196,7 +202,7 @@ def supply_view(data: Mapping[str, pd.DataFrame], period: str, forecast: pd.Data
     alerts = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(
         len(p) for p in parts) else alert_frame([])
     basis = ImpactBasis(balance, mbal, data["products"], data["bom"], data["purchase_orders"],
-                        period, names)
+                        lead_times, period, names)
     current = dict(zip(lead_times["material_id"], lead_times["supplier_id"], strict=True))
     alerts = grouped_alerts(valued_alerts(alerts, basis, thresholds), current)
     actions = cycle_actions(data, balance, mbal, lead_times, period, planning, thresholds)

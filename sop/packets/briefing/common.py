@@ -24,19 +24,12 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from sop.config import DEPARTMENT_TITLES  # noqa: F401 - packets read it from here
 from sop.contracts import (
     dataset,  # noqa: F401 - packets read it from here
 )
 
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-DEPARTMENT_TITLES: dict[str, str] = {
-    "sales": "Sales",
-    "marketing": "Marketing",
-    "sales_admin": "Sales administration",
-    "supply": "Production, warehouse & logistics",
-    "procurement": "Procurement",
-    "management": "Management",
-}
 
 CURRENCY = "currency units"  # the company currency; the contracts carry no currency code
 
