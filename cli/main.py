@@ -129,7 +129,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             print(f"  Data Docs: {docs / 'index.html'}", file=sys.stderr)
         return 1
     print(result["summary"])
-    for note in result["notes"]:
+    for note in result["details"]:
         print(f"  warning: {note}")
     if result["docs"]:
         print(f"  Data Docs: {result['docs']}")

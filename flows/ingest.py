@@ -29,6 +29,7 @@ def ingest_validate(config_path: str, period: str | None = None, docs: bool = Fa
         "period": period, "run_id": run_id,
         "summary": quality_summary(gate.results, period, gate.quarantined_counts),
         "checks": len(gate.results), "notes": gate.notes,
+        "details": gate.details,
         "quarantined": gate.quarantined_counts,
         "docs": str(Outputs.at(config.output_dir).data_docs / "index.html") if docs else None,
     }

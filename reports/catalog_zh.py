@@ -5,6 +5,8 @@ the string appears."""
 
 from reports.catalog_zh_alerts import EXACT as ALERT_EXACT
 from reports.catalog_zh_alerts import TEMPLATES as ALERT_TEMPLATES
+from reports.catalog_zh_quality import EXACT as QUALITY_EXACT
+from reports.catalog_zh_quality import TEMPLATES as QUALITY_TEMPLATES
 
 EXACT: dict[str, str] = {
     # departments (also the "Department" column of the management headlines)
@@ -32,7 +34,7 @@ EXACT: dict[str, str] = {
     "Promotions and their results against budget, the product mix against the budget mix, new products and category trends.": "促销活动及其相对预算的效果、产品结构与预算结构对比、新品及品类趋势。",
     "Order processing, credit exposure and customers over their limit, invoices that need attention, returns, next month's targets, forecast accuracy and data quality.": "订单处理、信用敞口及超额度客户、需关注的发票、退货、下月目标、预测准确率与数据质量。",
     "Finished and material stock, the projected balance and weeks of supply, the production schedule against demand, maintenance windows and the shipping plan.": "成品与物料库存、预计库存平衡与可供周数、生产计划与需求对比、检修窗口及发运计划。",
-    "Raw-material prices and their trend, supplier lead times and changes, and material requirements against stock and open purchase orders.": "原材料价格及趋势、供应商交期及变化，以及物料需求与库存和未结采购订单的对比。",
+    "Raw-material prices and their trend (against market prices where recorded), supplier lead times and changes, and material requirements against stock and open purchase orders.": "原材料价格及趋势（有市场价格记录时与市场对比）、供应商交期及变化，以及物料需求与库存和未结采购订单的对比。",
     "One page: actual against budget and the rolling forecast, one headline per department, the top alerts and the data-quality notes.": "一页纸：实际与预算及滚动预测对比、各部门要点、主要预警与数据质量说明。",
     # table titles
     "What changed most since last month": "较上月变化最大的三项", "Alerts for this department": "本部门预警",
@@ -257,6 +259,7 @@ TEMPLATES: dict[str, str] = {
     "Materials short for the next 3 months: {short}; no price trend available.": "未来3个月短缺物料{short}种；暂无价格趋势。",
 }
 
-# the alert texts, group names and actions (reports/catalog_zh_alerts.py)
-EXACT = {**EXACT, **ALERT_EXACT}
-TEMPLATES = {**TEMPLATES, **ALERT_TEMPLATES}
+# the alert texts, group names and actions (reports/catalog_zh_alerts.py) and the data-quality
+# lines (reports/catalog_zh_quality.py)
+EXACT = {**EXACT, **ALERT_EXACT, **QUALITY_EXACT}
+TEMPLATES = {**TEMPLATES, **ALERT_TEMPLATES, **QUALITY_TEMPLATES}

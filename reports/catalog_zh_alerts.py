@@ -39,6 +39,17 @@ EXACT: dict[str, str] = {
     "Against the naive forecast": "对比朴素预测",
     # procurement (sop/packets/briefing/procurement.py)
     "Which supplier delivers which material": "各物料由哪些供应商供货", "Avg price": "平均价格",
+    "Market prices against prices paid": "市场价格与采购价格对比", "Market index": "市场指数",
+    "No market prices recorded.": "没有市场价格记录。",
+    "Market, last 3 m": "近3月市场价", "Market change": "市场价变化", "Paid, last 3 m": "近3月采购价",
+    "Paid change": "采购价变化", "Paid over market": "高于市场价", "Cost above the market's move":
+        "超出市场变动的成本", "cost above the market's move": "超出市场变动的成本",
+    "currency units per material unit; market = the index's monthly average":
+        "每物料单位的货币单位；市场价 = 指数的月均值",
+    "Cost above the market's move = quantity ordered in the last 3 months x (price paid now - "
+    "the earlier price paid moved as the market moved); below zero when the price paid rose "
+    "less than the market.": "超出市场变动的成本 = 近3个月订购数量 × （当前采购价 − 按市场变动调整后的此前采购价）；"
+                             "采购价涨幅小于市场时为负。",
     "Share of the material": "占该物料比例",
     "each material's unit; price in currency units per unit, quantity-weighted":
         "各物料的计量单位；价格为每单位货币单位，按数量加权",
@@ -118,6 +129,11 @@ TEMPLATES: dict[str, str] = {
     "{mat} costs {p}% more: {rp} per {u} on orders placed {win} against {ep} in {win2} ({q} "
     "{u2} ordered recently).": "{mat}价格上涨{p}%：{win}所下订单每{u}{rp}，{win2}为{ep}"
                                "（近期订购{q}{u2}）。",
+    "{text} The market ({idx}) moved {m}%.": "{text}市场（{idx}）同期变动{m}%。",
+    "{mat}: the price paid moved {p}% ({rp} per {u} on orders placed {win} against {ep} in "
+    "{win2}) while the market ({idx}) moved {m}%; it now pays {pr}% over the market.":
+        "{mat}：采购价变动{p}%（{win}所下订单每{u}{rp}，{win2}为{ep}），而市场（{idx}）变动{m}%；"
+        "目前比市场价高{pr}%。",
     # sales-administration rules (sop/alerts/credit.py)
     "{name} is over its credit limit: exposure {e} (open orders {o}, unpaid invoices {u}) "
     "against a limit of {lim}, {x} over": "{name}超出信用额度：敞口{e}（未交订单{o}，未付发票{u}），"
@@ -156,6 +172,8 @@ TEMPLATES: dict[str, str] = {
     "{q} of it cannot arrive within the lead time: {rest}": "其中{q}无法在交期内到货：{rest}",
     "{n} later planned order(s) on the planned purchases sheet": "另有{n}张后续计划订单见计划采购表",
     "{text} (other suppliers: {alt})": "{text}（其他供应商：{alt}）",
+    "the market ({idx}) moved {m}%": "市场（{idx}）变动{m}%",
+    "Renegotiate the price to follow {idx} before the next order": "在下次下单前按{idx}重新议价",
     "other suppliers: {alt}": "其他供应商：{alt}",
     "Confirm delivery dates of the open orders ({q} units) with the supplier and plan with "
     "{d}-day lead times until they improve": "与供应商确认未结订单（{q}件）的交货日期，"

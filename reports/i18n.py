@@ -120,7 +120,7 @@ class Locale:
 _TABLE_TEXT = ("title", "unit", "period", "empty", "note")
 _DATA_COLUMNS = frozenset({"customer", "product", "warehouse", "material", "supplier", "name",
                            "message", "entity", "promo_id", "sku", "invoice_id", "region",
-                           "category", "line_id", "distributor"})
+                           "category", "line_id", "distributor", "index_name"})
 
 
 def _table(t: dict, loc: Locale) -> dict:

@@ -78,6 +78,7 @@ class Thresholds(_Strict):
     excess_cover_weeks: float = Field(default=26.0, gt=0)
     lead_time_increase_pct: float = Field(default=20.0, gt=0)
     price_spike_pct: float = Field(default=10.0, gt=0)
+    market_gap_pct: float = Field(default=5.0, gt=0)  # price paid moving above its market index
     sustained_periods: int = Field(default=2, ge=1)
     volume_band_pct: float = Field(default=50.0, gt=0)
     freshness_tolerance_days: int = Field(default=7, ge=0)

@@ -1,9 +1,14 @@
-"""Data contracts: the 17 datasets the pipeline reads, declared once.
+"""Data contracts: the 18 datasets the pipeline reads, declared once.
 
 A contract fixes a dataset's column names, logical types, key and, for fact
 datasets, the date column that carries time (used for freshness checks and
 incremental extraction). Source tables are renamed to these names on read;
 staging casts to these types. Everything downstream relies on this module only.
+
+Seventeen are required (a source must have each, possibly empty). `market_prices`
+(external index prices per material and month, such as a copper or resin index) is
+optional: a company that records none simply has no such table, and every reader treats
+it as empty; configured explicitly under `datasets:`, it is required like the others.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ class Contract:
     kind: Literal["master", "fact", "plan"]
     date_column: str | None = None
     references: dict[str, str] = field(default_factory=dict)  # column -> master dataset
+    optional: bool = False  # a source may not have it at all (unless configured)
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -165,10 +171,17 @@ CONTRACTS: dict[str, Contract] = {
             date_column="ship_week",
             references={"sku": "products", "warehouse_id": "warehouses"},
         ),
+        Contract(  # price per material unit in the company's currency, as the PO prices
+            "market_prices",
+            _cols("period:date material_id:string index_name:string price:number"),
+            key=("period", "material_id"), kind="fact", date_column="period",
+            references={"material_id": "materials"}, optional=True,
+        ),
     ]
 }
 
 DATASETS: tuple[str, ...] = tuple(CONTRACTS)
+OPTIONAL_DATASETS: frozenset[str] = frozenset(n for n, c in CONTRACTS.items() if c.optional)
 
 
 def contract_for(name: str) -> Contract:

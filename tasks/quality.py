@@ -35,6 +35,6 @@ def gate_datasets(config: Config, frames: dict[str, pd.DataFrame], period: str, 
     logger.info(quality_summary(gate.results, period, gate.quarantined_counts))
     if gate.failures:
         raise QualityGateError(list(gate.failures))
-    for note in gate.notes:
+    for note in gate.details:
         logger.warning(note)
     return gate

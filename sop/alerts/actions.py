@@ -119,8 +119,14 @@ class _Phrases:
     def price(self, entity: str, f: dict) -> tuple[str, str]:
         p = self.a.purchases[self.a.purchases["material_id"] == entity]
         alt = p["alternatives"].iloc[0] if len(p) and p["alternatives"].iloc[0] else ""
-        return ("Renegotiate the price before the next order"
+        market = (f"; the market ({f['index_name']}) moved {float(f['market_change_pct']):+.1f}%"
+                  if f.get("index_name") and f.get("market_change_pct") is not None else "")
+        return ("Renegotiate the price before the next order" + market
                 + (f"; other suppliers: {alt}" if alt else "")), "procurement"
+
+    def market(self, entity: str, f: dict) -> tuple[str, str]:
+        return (f"Renegotiate the price to follow {f.get('index_name')} before the next order",
+                "procurement")
 
     def credit(self, entity: str, f: dict) -> tuple[str, str]:
         h = self.a.credit_holds[self.a.credit_holds["customer_id"] == entity]
@@ -155,7 +161,7 @@ def alerts_with_actions(alerts: pd.DataFrame, actions: Actions, category_skus: d
     say = _Phrases(actions, period)
     phrase = {"stockout": say.stock, "below_safety_stock": say.stock,
               "material_shortage": say.material, "lead_time_increase": say.supplier,
-              "price_spike": say.price, "credit_limit": say.credit, "invoice": say.invoice,
+              "price_spike": say.price, "price_above_market": say.market, "credit_limit": say.credit, "invoice": say.invoice,
               "excess_cover": say.excess,
               "demand_supply_divergence": lambda e, f: say.category(
                   e, f, category_skus.get(e, set())),

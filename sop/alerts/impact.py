@@ -18,7 +18,8 @@ What each rule's `figures.value` (money) and `figures.units` measure, and `value
 - lead_time_increase: the open purchase-order value from that supplier (of that material):
   the open quantity of the lines the material balance schedules (sop.planning.materials.
   open_receipts) x their price ("open purchases from a late supplier"); price_spike: the price rise x the recent quantity
-  ("extra cost on recent orders");
+  ("extra cost on recent orders"); price_above_market: the recent quantity x the price paid above
+  a price that had followed the market index ("cost above the market's move");
 - credit_limit and invoice: set by their rules (exposure above the limit, the unpaid balance).
 
 Severity (`impact_severity`): below materiality (value under `materiality_value` and units
@@ -180,6 +181,10 @@ class _Valuer:
         qty = _num(f.get("recent_qty"))
         return {"units": qty, "value": max(0.0, rise) * qty,
                 "value_basis": "extra cost on recent orders"}
+
+    def price_above_market(self, entity: str, f: dict) -> dict:
+        return {"units": _num(f.get("recent_qty")), "value": max(0.0, _num(f.get("excess_value"))),
+                "value_basis": "cost above the market's move"}
 
     def credit_limit(self, entity: str, f: dict) -> dict:
         return {"units": 0.0, "value": _num(f.get("value")),

@@ -22,7 +22,11 @@ Defaults (sop.config.Thresholds, documented in docs/ARCHITECTURE.md):
   contract lead time, or above its own trailing median, by more than lead_time_increase_pct
   (20%); high at twice the threshold.
 - price_spike: quantity-weighted PO price up more than price_spike_pct (10%) recent vs earlier
-  months; high at twice the threshold.
+  months; high at twice the threshold. Where the material has a market index
+  (sop.planning.market), the message says how the market moved in the same months.
+- price_above_market: a material with a market index whose price paid, not a spike, moved more
+  than market_gap_pct (5) points above the index's move, recent vs earlier months, and whose
+  recent orders cost more than a price that had followed the market; high at twice the gap.
 """
 
 from __future__ import annotations
@@ -153,10 +157,14 @@ def lead_time_alerts(drift: pd.DataFrame, period: str, thresholds: Thresholds,
     return alert_frame(rows)
 
 
-def price_spike_alerts(trend: pd.DataFrame, period: str, thresholds: Thresholds) -> pd.DataFrame:
+def price_spike_alerts(trend: pd.DataFrame, period: str, thresholds: Thresholds,
+                       market: pd.DataFrame | None = None) -> pd.DataFrame:
     """One alert per material whose quantity-weighted PO price rose more than price_spike_pct,
-    recent vs earlier months. `trend` is sop.planning.procurement.price_trend's frame."""
+    recent vs earlier months. `trend` is sop.planning.procurement.price_trend's frame,
+    `market` sop.planning.market.market_comparison's (the index's move, where there is one)."""
     limit = thresholds.price_spike_pct
+    moved = ({} if market is None or market.empty else
+             market.dropna(subset=["market_change_pct"]).set_index("material_id"))
     rows = []
     for r in trend.itertuples(index=False):
         if pd.isna(r.change_pct) or r.change_pct <= limit:
@@ -170,7 +178,39 @@ def price_spike_alerts(trend: pd.DataFrame, period: str, thresholds: Thresholds)
                    "earlier_qty": r.earlier_qty, "recent_window": r.recent_window,
                    "earlier_window": r.earlier_window, "price_moved_pct": r.change_pct,
                    "name": r.material, "code": r.material_id, "unit": r.unit}
+        if r.material_id in getattr(moved, "index", ()):
+            m = moved.loc[r.material_id]
+            message += f" The market ({m.index_name}) moved {m.market_change_pct:+.1f}%."
+            figures |= {"market_change_pct": m.market_change_pct, "index_name": m.index_name}
         rows.append(alert_row("price_spike", r.material_id,
                               "high" if r.change_pct >= 2 * limit else "medium", message,
                               "price", "procurement,management", _plain(figures), period))
+    return alert_frame(rows)
+
+
+def market_gap_alerts(market: pd.DataFrame, period: str, thresholds: Thresholds
+                      ) -> pd.DataFrame:
+    """One alert per material whose price paid moved more than market_gap_pct points above its
+    market index (not a price spike: that rule says so itself) and whose recent orders cost
+    more than at the market's move. `market` is sop.planning.market.market_comparison's."""
+    gap, spike = thresholds.market_gap_pct, thresholds.price_spike_pct
+    rows = []
+    for r in market.itertuples(index=False):
+        if (pd.isna(r.gap_pp) or r.gap_pp <= gap or r.paid_change_pct > spike
+                or not r.excess_value > 0):
+            continue
+        message = (f"{r.material}: the price paid moved {r.paid_change_pct:+.1f}% "
+                   f"({r.paid_recent:,.2f} per {r.unit} on orders placed {r.recent_window} "
+                   f"against {r.paid_earlier:,.2f} in {r.earlier_window}) while the market "
+                   f"({r.index_name}) moved {r.market_change_pct:+.1f}%; it now pays "
+                   f"{r.premium_pct:.0f}% over the market.")
+        figures = {"paid_recent": r.paid_recent, "paid_earlier": r.paid_earlier,
+                   "paid_change_pct": r.paid_change_pct, "market_change_pct": r.market_change_pct,
+                   "gap_pp": r.gap_pp, "premium_pct": r.premium_pct, "recent_qty": r.recent_qty,
+                   "excess_value": r.excess_value, "index_name": r.index_name,
+                   "price_moved_pct": r.gap_pp, "name": r.material, "code": r.material_id,
+                   "unit": r.unit}
+        rows.append(alert_row("price_above_market", r.material_id,
+                              "high" if r.gap_pp >= 2 * gap else "medium", message, "price",
+                              "procurement,management", _plain(figures), period))
     return alert_frame(rows)

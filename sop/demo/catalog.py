@@ -110,6 +110,15 @@ SHARED_MATERIALS: tuple[tuple[str, str], ...] = (
 )
 SHARED_CATEGORY = "Shared"
 
+# External market prices the demo company records (material -> the index it follows).
+MARKET_INDEX: dict[str, str] = {
+    "Copper wire": "Copper, LME cash", "Steel rod": "Steel rebar index",
+    "Zinc coating": "Zinc, LME cash", "Aluminium tube": "Aluminium, LME cash",
+    "PET granulate": "PET resin index", "Wheat flour": "Wheat, ASX futures",
+    "Sugar": "Raw sugar, ICE No. 11", "Vegetable oil": "Palm oil index", "Rice": "Rough rice index",
+}
+MARKET_FALLING = "PET granulate"  # its market falls over the last 6 months; the price paid not
+
 CHANNELS: tuple[str, ...] = ("direct", "distributor", "retail")
 CHANNEL_SHARE = (0.3, 0.3, 0.4)  # share of customers per channel
 CHANNEL_QTY = (1.0, 3.0, 0.6)  # order-line size relative to the category's typical line

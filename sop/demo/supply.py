@@ -4,7 +4,10 @@ POs go out monthly per supplier, one line per material, sized to the material
 needs (production through the BOM) of the month they arrive in. One supplier went
 inactive about 11 months before `end` and a new one took over its materials; one
 or two suppliers deliver later and later; one or two materials get clearly dearer
-over the last 6 months.
+over the last 6 months. External market prices (an index per commodity material, in the
+material's unit) run a few per cent below the prices paid; the market rises more slowly than
+the dearer materials' prices, and PET granulate's market falls over the last 6 months while
+the price paid for it does not.
 """
 
 from __future__ import annotations
@@ -79,8 +82,9 @@ def suppliers(co: Company) -> tuple[pd.DataFrame, np.ndarray]:
 
 
 def purchase_orders(co: Company, dense_bom: np.ndarray, production: np.ndarray,
-                    lead: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
-    """POs for every history month, and the material needs [T + 4 months, material].
+                    lead: np.ndarray) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """POs for every history month, the material needs [T + 4 months, material] and the
+    materials whose price rises over the last 6 months.
 
     `production` is [T + 4, sku]: what was (or will be) produced each month.
     """
@@ -132,7 +136,42 @@ def purchase_orders(co: Company, dense_bom: np.ndarray, production: np.ndarray,
         "received_qty": np.where(done, got, np.nan),
         "unit_price": np.round(base_price[mt] * trend, 3),
     })
-    return frame, need
+    return frame, need, rising
+
+
+MARKET_DISCOUNT = 0.93  # the market index against the price paid, before the planted moves
+
+
+def market_prices(co: Company, pos: pd.DataFrame, materials: pd.DataFrame,
+                  rising: np.ndarray) -> pd.DataFrame:
+    """A monthly index price per commodity material (catalog.MARKET_INDEX, plus the materials
+    whose price rises), in the material's unit: MARKET_DISCOUNT x the median price paid before
+    the last 6 months (without the paid prices' drift), moved with that drift; the rising
+    materials' market climbs a third as fast as their price, and MARKET_FALLING's market drops
+    3% a month over the last 6 months."""
+    g = rng(co.seed, 44)
+    names = materials["name"].to_numpy()
+    ids = materials["material_id"].to_numpy()
+    index = {i: cat.MARKET_INDEX[n] for i, n in enumerate(names) if n in cat.MARKET_INDEX}
+    index.update({int(i): f"{names[i]} market price" for i in rising if int(i) not in index})
+    t_of = co.cal.month_of(pos["order_date"].to_numpy("datetime64[D]").astype("int64"))
+    pre = t_of < T - 6  # before the planted moves: the paid price without its drift
+    base = (pos["unit_price"][pre] / 1.002 ** (t_of[pre] - 5.5)).groupby(
+        pos["material_id"][pre]).median()
+    t = np.arange(T)
+    last6 = np.maximum(0, t - (T - 7))
+    rows = []
+    for i, label in sorted(index.items()):
+        if ids[i] not in base.index:
+            continue
+        move = np.where(i in set(rising.tolist()), 1.015 ** last6,
+                        0.97 ** last6 if names[i] == cat.MARKET_FALLING else 1.0)
+        level = base[ids[i]] * MARKET_DISCOUNT * 1.002 ** (t - 5.5) * move
+        price = np.round(level * (1 + g.normal(0.0, 0.01, T)), 3)
+        rows.append(pd.DataFrame({"period": as_dates(co.cal.month_start[:T]),
+                                  "material_id": ids[i], "index_name": label, "price": price}))
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(
+        columns=["period", "material_id", "index_name", "price"])
 
 
 def material_inventory(co: Company, pos: pd.DataFrame, need: np.ndarray, mcat: np.ndarray,

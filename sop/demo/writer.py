@@ -43,7 +43,7 @@ def erp_metadata() -> sa.MetaData:
 
 
 def write_tables(url: str, chunks: Iterable[tuple[str, pd.DataFrame]]) -> dict[str, int]:
-    """Recreate the 17 tables at `url` and load every (dataset, frame) chunk; rows per dataset."""
+    """Recreate the 18 tables at `url` and load every (dataset, frame) chunk; rows per dataset."""
     engine = sa.create_engine(url)
     try:
         metadata = erp_metadata()

@@ -11,27 +11,22 @@ read-only (SQLite `PRAGMA query_only`, PostgreSQL and MySQL/MariaDB read-only se
 not even a data-modifying CTE can write. A `columns:` rename from a column the source does
 not have is an error, never ignored.
 
-Rows are fetched in chunks of CHUNK_ROWS straight from the driver's cursor (server-side
-on PostgreSQL). Each chunk becomes a frame as `pandas.read_sql` would make it, and each
-of its text (object) columns is compacted: equal values share one Python object, so a
-fact table's repeated ids, statuses and dates cost a pointer per row instead of a string
-each. Values and dtypes are those of a whole-table `read_sql`; memory is bounded by one
-chunk of raw rows plus the compacted frame.
+Rows are fetched in chunks (sop.ingest.chunks). An optional dataset (sop.contracts) that the
+config does not name and the source does not have is left out (`absent_optional`).
 """
 
 from __future__ import annotations
 
-import gc
 import re
-import warnings
+from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from sop.config import Config, DatasetConfig
 from sop.contracts import contract_for
+from sop.ingest.chunks import fetched_frame
 
 
 class SourceError(RuntimeError):
@@ -161,68 +156,6 @@ def read_dataset(engine: Engine, name: str, spec: DatasetConfig, source_label: s
     return renamed(frame, name, spec, source_label)
 
 
-CHUNK_ROWS = 200_000
-
-
-def compacted(values: np.ndarray) -> np.ndarray:
-    """An object array equal to `values` in which equal values are one shared object
-    (missing entries are kept as they are)."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    if len(uniques) in (0, len(values)):  # only missing values, or nothing repeats
-        return values
-    out = np.asarray(uniques, dtype=object).take(np.maximum(codes, 0))
-    missing = codes < 0
-    if missing.any():
-        out[missing] = values[missing]
-    return out
-
-
-def chunk_frame(rows: list, columns: list[str]) -> pd.DataFrame:
-    """Rows as `pandas.read_sql` types them (floats coerced), text columns compacted."""
-    frame = pd.DataFrame.from_records(rows, columns=columns, coerce_float=True)
-    for col in [c for c in frame.columns if pd.api.types.is_object_dtype(frame[c])]:
-        frame[col] = compacted(frame[col].to_numpy())
-    return frame
-
-
-def fetched_frame(conn: sa.Connection, stmt: sa.TextClause | sa.Select,
-                  chunk_rows: int = CHUNK_ROWS) -> pd.DataFrame:
-    """The result of `stmt` as one frame, fetched and converted chunk by chunk.
-
-    SQLite's cursor already steps through the result lazily: its plain tuples are read
-    straight from the driver. Elsewhere the rows stream from a server-side cursor."""
-    if conn.dialect.name == "sqlite":
-        result = conn.execute(stmt)
-        cursor = result.cursor
-        batches = iter(lambda: cursor.fetchmany(chunk_rows), [])
-    else:
-        result = conn.execution_options(yield_per=chunk_rows).execute(stmt)
-        batches = result.partitions(chunk_rows)
-    columns = list(result.keys())
-    parts: list[pd.DataFrame] = []
-    enabled = gc.isenabled()
-    gc.disable()  # millions of fresh tuples would trigger full collections over and over
-    try:
-        for rows in batches:
-            parts.append(chunk_frame(rows, columns))
-            del rows
-    finally:
-        if enabled:
-            gc.enable()
-        result.close()
-    if not parts:
-        return pd.DataFrame.from_records([], columns=columns)
-    if len(parts) == 1:
-        return parts[0]
-    with warnings.catch_warnings():  # all-NULL chunks: their dtype is settled just below
-        warnings.simplefilter("ignore", FutureWarning)
-        out = pd.concat(parts, ignore_index=True)
-    for col in out.columns:  # a chunk of only NULLs may be typed differently from the rest
-        if len({p[col].dtype for p in parts}) > 1:
-            out[col] = out[col].astype(object).infer_objects()
-    return out
-
-
 def read_all(config: Config, names: tuple[str, ...]) -> dict[str, pd.DataFrame]:
     """Every dataset in `names`, read from its configured source (one engine per URL)."""
     engines: dict[str, Engine] = {}
@@ -233,21 +166,26 @@ def read_all(config: Config, names: tuple[str, ...]) -> dict[str, pd.DataFrame]:
             if url not in engines:
                 engines[url] = source_engine(url)
                 _check_reachable(engines[url], url)
-            out[name] = read_dataset(engines[url], name, config.dataset(name), _safe_url(url))
+            if not absent_optional(engines[url], name, config):
+                out[name] = read_dataset(engines[url], name, config.dataset(name), _safe_url(url))
     finally:
         for e in engines.values():
             e.dispose()
     return out
 
 
+def absent_optional(engine: Engine, name: str, config: Config) -> bool:
+    """True for an optional dataset (sop.contracts) that the config does not name and whose
+    table the source does not have: it is left out, and readers see it empty."""
+    return (contract_for(name).optional and name not in config.datasets
+            and not sa.inspect(engine).has_table(name))
+
+
 def _check_reachable(engine: Engine, url: str) -> None:
     if engine.dialect.name == "sqlite":
         db = engine.url.database
-        if db and db != ":memory:" and not db.startswith("file:"):
-            from pathlib import Path
-
-            if not Path(db).is_file():
-                raise SourceError(f"cannot connect to source {_safe_url(url)}: no such file {db}")
+        if db and db != ":memory:" and not db.startswith("file:") and not Path(db).is_file():
+            raise SourceError(f"cannot connect to source {_safe_url(url)}: no such file {db}")
     try:
         with engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
@@ -277,7 +215,7 @@ def check_sources(config: Config, names: tuple[str, ...]) -> None:
                     if not e.transient:
                         raise
                     silent.add(url)
-            if url in silent:
+            if url in silent or absent_optional(engines[url], name, config):
                 continue
             probe = (sa.text(f"SELECT * FROM ({stmt.text}) AS sop_probe WHERE 1=0")
                      if spec.query else stmt.where(sa.false()))

@@ -24,8 +24,14 @@ from sop.alerts.groups import grouped_alerts
 from sop.alerts.impact import ImpactBasis, valued_alerts
 from sop.alerts.lifecycle import alert_frame, growth_by_category
 from sop.alerts.stock import divergence_alerts, excess_cover_alerts, stockout_alerts
-from sop.alerts.supply import lead_time_alerts, material_shortage_alerts, price_spike_alerts
+from sop.alerts.supply import (
+    lead_time_alerts,
+    market_gap_alerts,
+    material_shortage_alerts,
+    price_spike_alerts,
+)
 from sop.config import PlanningConfig, Thresholds
+from sop.contracts import dataset
 from sop.forecast.accuracy import forecast_accuracy
 from sop.forecast.customers import customer_allocation
 from sop.forecast.demand import hierarchy_series, sales_monthly
@@ -41,6 +47,7 @@ from sop.planning.balance import (
     service_level_safety_stock,
 )
 from sop.planning.budget import BudgetError, budget_by_month, promotion_plan
+from sop.planning.market import market_comparison
 from sop.planning.materials import material_balance, material_requirements
 from sop.planning.procurement import lead_time_drift, material_lead_times, price_trend
 from sop.planning.store import latest_forecast_run, stored_history
@@ -155,11 +162,14 @@ def material_view(data: Mapping[str, pd.DataFrame], period: str, forecast: pd.Da
                                drift_tolerance_pct=thresholds.lead_time_increase_pct)
     reqs = material_requirements(forecast, data["bom"], period)
     mbal = material_balance(reqs.frame, data["inventory"], po, lead.frame, period, materials=mats)
+    trend = price_trend(po, mats, period)
+    market = market_comparison(trend, dataset(data, "market_prices"), mats, period)
     alerts = pd.concat([
         material_shortage_alerts(mbal.frame, period, thresholds),
         lead_time_alerts(lead_time_drift(po, sup, period), period, thresholds,
                          (names or Names.from_data(data)).tables.get("material")),
-        price_spike_alerts(price_trend(po, mats, period), period, thresholds),
+        price_spike_alerts(trend, period, thresholds, market),
+        market_gap_alerts(market, period, thresholds),
     ], ignore_index=True)
     return MaterialView(mbal.frame, alerts, [*reqs.notes, *lead.notes, *mbal.notes], lead.frame)
 

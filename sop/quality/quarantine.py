@@ -21,6 +21,7 @@ import pandas as pd
 
 from sop.contracts import contract_for
 from sop.quality.checks import CheckResult, Finding, key_texts, warnings_of
+from sop.quality.notes import plain_note, quarantine_note
 
 QUARANTINE_COLUMNS = ["dataset", "row_key", "reasons", "row_data"]
 
@@ -43,15 +44,17 @@ class QualityGate:
 
     @property
     def notes(self) -> list[str]:
-        """Sentences for the packets' data-quality section: quarantines, then warnings."""
-        out = []
-        for name, n in self.quarantined_counts.items():
-            total = len(self.frames[name]) + n
-            checks = sorted({f"{r.expectation} on {r.column}" if r.column else r.expectation
-                             for r in self.results if r.dataset == name and not r.success
-                             and r.severity == "critical"})
-            out.append(f"{name}: {n} of {total} rows quarantined and left out of the plan "
-                       f"({'; '.join(checks)}); see the sop_quarantine table")
+        """Lines for the packets' data-quality section, in words (sop.quality.notes):
+        quarantines, then warnings."""
+        out = [quarantine_note(name, n, len(self.frames[name]) + n, self.results)
+               for name, n in self.quarantined_counts.items()]
+        return out + [plain_note(r) for r in warnings_of(self.results)]
+
+    @property
+    def details(self) -> list[str]:
+        """The same for the data team and the run's log: datasets, checks and columns named."""
+        out = [f"{name}: {n} quarantined row(s) (table sop_quarantine)"
+               for name, n in self.quarantined_counts.items()]
         return out + [r.describe() for r in warnings_of(self.results)]
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from sop.quality.checks import CheckResult
+from sop.quality.notes import plain_note
 
 
 def _cell(text: object) -> str:
@@ -56,6 +57,6 @@ def quality_markdown(results: Iterable[CheckResult], period: str,
 
 
 def quality_notes(results: Iterable[CheckResult]) -> list[str]:
-    """One sentence per failed warning-level check, for the packets."""
-    return [r.describe() for r in results if not r.success and r.severity == "warning"]
+    """One line per failed warning-level check, in words, for the packets."""
+    return [plain_note(r) for r in results if not r.success and r.severity == "warning"]
 

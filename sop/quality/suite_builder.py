@@ -28,9 +28,9 @@ from sop.contracts import CONTRACTS, Contract
 
 LATEST = {"$PARAMETER": "latest_event_date"}
 EARLIEST = "1990-01-01T00:00:00"
-DESCRIPTIVE = {"name", "family", "reason", "unit", "kind"}  # not-null only a warning
+DESCRIPTIVE = {"name", "family", "reason", "unit", "kind", "index_name"}  # not-null only a warning
 OPTIONAL_TABLES = {"returns", "promotions", "channel_inventory", "invoices", "production_plan",
-                   "maintenance_plan", "shipping_plan"}
+                   "maintenance_plan", "shipping_plan", "market_prices"}
 
 # dataset -> (column, min, max, strict_min, severity, description)
 RANGES: dict[str, list[tuple]] = {
@@ -61,6 +61,7 @@ RANGES: dict[str, list[tuple]] = {
     "maintenance_plan": [("capacity_lost_pct", 0, 100, False, "critical",
                           "capacity_lost_pct must be 0-100")],
     "shipping_plan": [("qty", 0, None, False, "critical", "qty must be >= 0")],
+    "market_prices": [("price", 0, None, True, "critical", "an index price must be > 0")],
 }
 
 # dataset -> (later column, earlier column, severity): later >= earlier on every row

@@ -176,5 +176,6 @@ def test_quarantine_plans_on_the_rest_and_says_so_in_the_packets(tmp_path, demo_
     assert counts["sop_quarantine"] == 1 and counts["sop_forecasts"] > 0
     assert all(d == "sent" for d in result["deliveries"])
     html = (tmp_path / "out" / "packets" / END / "sales_admin" / "packet.html").read_text()
-    assert "rows quarantined and left out of the plan" in html
-    assert "expect_column_values_to_be_in_set" in html
+    assert "sales order lines: set aside and left out of the plan (problem with quantity)" in html
+    assert "sales order lines: unknown status (&#39;lost&#39;)" in html
+    assert "expect_" not in html and "sales_orders" not in html  # no check or dataset names

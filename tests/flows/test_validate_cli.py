@@ -11,6 +11,7 @@ from prefect.artifacts import Artifact
 
 from cli.main import main
 from flows.ingest import ingest_validate
+from sop.contracts import DATASETS
 from sop.quality.gate import QualityGateError
 from tests.flows.conftest import END, TODAY, write_config
 from tests.flows.test_bad_input import broken_erp, first_row
@@ -32,7 +33,7 @@ def test_clean_demo_passes_and_plans_nothing(tmp_path, demo_erp, capsys):
     out = capsys.readouterr().out
     assert f"data quality {END}:" in out and "0 failed (0 critical, 0 warning)" in out
     stored = rows(tmp_path, "SELECT dataset, success FROM sop_dq_results")
-    assert len({d for d, _ in stored}) == 17 and all(s for _, s in stored)
+    assert {d for d, _ in stored} == set(DATASETS) and all(s for _, s in stored)
     assert rows(tmp_path, "SELECT COUNT(*) FROM sop_forecasts") == [(0,)]
     assert not (tmp_path / "out" / "packets").exists()
     assert not (tmp_path / "out" / "data-docs").exists()
@@ -79,7 +80,7 @@ def test_quarantine_sets_rows_aside_and_says_so(tmp_path, demo_erp, capsys):
     assert main(["validate", "--today", TODAY, "--config", str(cfg), "--period", END]) == 0
     out = capsys.readouterr().out
     assert "quarantined rows: sales_orders=1" in out
-    assert "warning: sales_orders: 1 of " in out and "rows quarantined" in out
+    assert "warning: sales_orders: 1 quarantined row(s) (table sop_quarantine)" in out
     (key, reasons, data), = rows(tmp_path, "SELECT row_key, reasons, row_data FROM "
                                            "sop_quarantine")
     assert "qty must be > 0" in reasons and json.loads(data)["qty"] == -4

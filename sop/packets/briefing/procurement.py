@@ -1,5 +1,6 @@
-"""Procurement: material prices and trend, lead-time changes, supplier changes and material
-requirements against stock and open purchase orders. Purchase prices and supplier terms
+"""Procurement: material prices and trend (against market prices where the company records
+them), lead-time changes, supplier changes and material requirements against stock and open
+purchase orders. Purchase prices and supplier terms
 live here only (and in the management packet).
 
 The figures come from the canonical functions in sop.planning (procurement, suppliers) and
@@ -17,6 +18,7 @@ from sop.packets.briefing.supply import HORIZON_MONTHS
 from sop.plan import Plan
 from sop.planning import procurement as proc
 from sop.planning import suppliers as sup
+from sop.planning.market import market_comparison
 
 RECENT_MONTHS = 3
 TRAILING_MONTHS = 12
@@ -115,6 +117,31 @@ def supplier_materials(data: Mapping[str, pd.DataFrame], w: Window,
         drop=True)
 
 
+def market_table(data: Mapping[str, pd.DataFrame], w: Window) -> dict | None:
+    """Market prices against the prices paid (sop.planning.market), or None when the company
+    records no market prices."""
+    market = market_comparison(
+        proc.price_trend(dataset(data, "purchase_orders"), dataset(data, "materials"), w.period,
+                         RECENT_MONTHS), dataset(data, "market_prices"),
+        dataset(data, "materials"), w.period, RECENT_MONTHS)
+    if market.empty:
+        return None
+    return table(
+        market, [Col("material", "Material"), Col("index_name", "Market index"),
+                 Col("unit", "Unit"), Col("market_recent", "Market, last 3 m", "price"),
+                 Col("market_change_pct", "Market change", "pct"),
+                 Col("paid_recent", "Paid, last 3 m", "price"),
+                 Col("paid_change_pct", "Paid change", "pct"),
+                 Col("premium_pct", "Paid over market", "pct"),
+                 Col("excess_value", "Cost above the market's move", "money")],
+        title="Market prices against prices paid",
+        unit=f"{CURRENCY} per material unit; market = the index's monthly average",
+        period=f"{w.span(-2, 0)} vs {w.span(-5, -3)}", empty="No market prices recorded.",
+        note="Cost above the market's move = quantity ordered in the last 3 months x (price paid "
+             "now - the earlier price paid moved as the market moved); below zero when the price "
+             "paid rose less than the market.")
+
+
 def procurement_sections(w: Window, data: Mapping[str, pd.DataFrame], plan: Plan) -> dict:
     prices = price_trend(data, w)
     leads = lead_time_changes(data, w)
@@ -186,4 +213,7 @@ def procurement_sections(w: Window, data: Mapping[str, pd.DataFrame], plan: Plan
                  "later for a supplier running over its contract lead time; orders without a "
                  "promised date are not counted); short = below zero in any month."),
     }
+    market = market_table(data, w)
+    if market is not None:
+        tables["market"] = market
     return {"kpis": kpis, "tables": tables}

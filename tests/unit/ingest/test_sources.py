@@ -95,7 +95,7 @@ def test_bad_query_names_the_dataset(tmp_path):
 
 
 def test_chunked_read_equals_read_sql_and_shares_equal_strings(tmp_path):
-    from sop.ingest.sources import fetched_frame
+    from sop.ingest.chunks import fetched_frame
 
     url = f"sqlite:///{tmp_path / 'chunks.sqlite'}"
     eng = sa.create_engine(url)
@@ -124,3 +124,30 @@ def test_staged_text_columns_keep_values_and_convert_non_text():
     assert text.tolist() == ["a", None, "b"]
     mixed = cast_series(pd.Series([1.0, None, 2.5]), "string")
     assert mixed.tolist() == ["1", None, "2.5"]
+
+
+def _market_table(url):
+    eng = sa.create_engine(url)
+    pd.DataFrame({"period": ["2026-10-01"], "material_id": ["M1"], "index_name": ["Copper"],
+                  "price": [9.5]}).to_sql("market_prices", eng, index=False)
+    eng.dispose()
+
+
+def test_an_optional_dataset_the_source_lacks_is_left_out_unless_configured(tmp_path):
+    from sop.ingest.sources import check_sources
+
+    url = f"sqlite:///{tmp_path / 'erp.sqlite'}"
+    write_customers(url)
+    names = ("customers", "market_prices")
+    check_sources(cfg(url), names)  # nothing to refuse: the optional table may be absent
+    assert list(read_all(cfg(url), names)) == ["customers"]
+    named = cfg(url, {"market_prices": {"table": "market_prices"}})  # asked for: required
+    with pytest.raises(SourceError, match="dataset 'market_prices': table 'market_prices' not"):
+        check_sources(named, names)
+    with pytest.raises(SourceError, match="dataset 'market_prices'"):
+        read_all(named, names)
+    _market_table(url)
+    frames = read_all(cfg(url), names)
+    assert frames["market_prices"]["price"].tolist() == [9.5]
+    with pytest.raises(SourceError, match="dataset 'warehouses'"):  # a required one never is
+        read_all(cfg(url), ("warehouses", "customers"))

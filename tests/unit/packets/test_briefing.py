@@ -141,6 +141,9 @@ def staged(customer_name: str = "Alpha Retail") -> dict[str, pd.DataFrame]:
             ("PO4", 1, "S1", "M1", "2026-10-01", "2026-10-31", None, 200, None, 3.81),
             ("PO5", 1, "S4", "M2", "2026-09-10", "2026-09-30", "2026-10-05", 50, 50, 1.93),
         ]),
+        "market_prices": frame("market_prices", [
+            (f"2026-{m:02d}-01", "M1", "Steel index", 3.0 if m < 8 else 3.1)
+            for m in range(5, 11)]),
         "production_plan": frame("production_plan", [
             ("2026-11-02", "L1", "P1", 100),
             ("2026-11-16", "L1", "P1", 100),

@@ -174,7 +174,8 @@ def _data_words(data) -> set[str]:
                        "materials": ("material_id", "name", "unit", "category"),
                        "suppliers": ("supplier_id", "name"),
                        "purchase_orders": ("po_id",), "invoices": ("invoice_id",),
-                       "production_plan": ("line_id",)}.items():
+                       "production_plan": ("line_id",),
+                       "market_prices": ("index_name",)}.items():
         for c in cols:
             texts += data[name][c].dropna().astype(str).tolist()
     return {w for t in texts for w in WORD.findall(t)}

@@ -4,6 +4,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from reports.i18n import Locale
 from sop.ingest.staging import as_of, cast_series, staged
 from sop.quality.gate import (
     QualityGateError,
@@ -117,7 +118,8 @@ def test_stop_is_the_default_and_quarantine_sets_bad_rows_aside():
     assert "NOPE" in gate.quarantine["reasons"].iloc[1]
     assert '"qty": -3.0' in gate.quarantine["row_data"].iloc[0]
     assert frames["sales_orders"]["qty"].tolist() == [5.0, -3.0, 2.0]  # source untouched
-    assert gate.notes[0].startswith("sales_orders: 2 of 3 rows quarantined")
+    assert gate.notes[0] == ("2 of 3 sales order lines: set aside and left out of the plan "
+                             "(problem with product; quantity); the data team has the list")
 
 
 def test_table_level_failures_stop_even_under_quarantine():
@@ -132,9 +134,8 @@ def test_warnings_go_on_and_reach_the_notes_and_the_report():
     results = quality_results(frames, "2026-10")
     assert critical_failures(results) == []
     notes = quality_notes(results)
-    assert notes == ["sales_orders.status: expect_column_values_to_be_in_set failed on 1 of 3 "
-                     "rows (sample keys: O1/2) - status must be one of open, shipped, "
-                     "cancelled; bad values: 'lost'"]
+    assert notes == ["1 of 3 sales order lines: unknown status ('lost'); for example O1/2"]
+    assert Locale("zh").t(notes[0]) == "销售订单行中有1条（共3条）的状态未知（'lost'）；例如O1/2"
     gate = quality_gate(frames, quality_findings(frames, "2026-10"), {})
     assert gate.notes == notes
     md = quality_markdown(results, "2026-10")

@@ -76,6 +76,8 @@ def good_frames() -> dict[str, pd.DataFrame]:
                                "capacity_lost_pct": [100.0]}),
         "shipping_plan": f({"ship_week": ["2026-11-02"], "warehouse_id": ["W2"],
                             "region": ["South"], "sku": ["P1"], "qty": [50.0]}),
+        "market_prices": f({"period": ["2026-09-01", "2026-10-01"], "material_id": ["M1", "M1"],
+                            "index_name": ["Steel index", "Steel index"], "price": [1.4, 1.45]}),
     }
 
 
