@@ -40,7 +40,7 @@ def direct_cycle(config: Config, period: str, meter: Meter, run_id: str, today: 
     from reports.packet import render_department_packet
     from sop.alerts.push import push_alerts
     from sop.alerts.store import settled_alerts
-    from sop.contracts import DATASETS
+    from sop.contracts import CYCLE_DATASETS
     from sop.forecast.hierarchy import base_forecasts, forecast_chunks, reconciled_from_base
     from sop.ingest.sources import read_all
     from sop.ingest.staging import staged_as_of
@@ -56,7 +56,7 @@ def direct_cycle(config: Config, period: str, meter: Meter, run_id: str, today: 
     started = now_utc()
     engine, mailer = warehouse_engine(config.warehouse.url), mailer_for(config)
     with meter.stage("extract"):  # extract-datasets
-        frames = read_all(config, DATASETS)
+        frames = read_all(config, CYCLE_DATASETS)
     with meter.stage("validate"):  # gate-datasets
         gate = validated_datasets(engine, config, frames, period, run_id, today)
         if gate.failures:
@@ -76,7 +76,7 @@ def direct_cycle(config: Config, period: str, meter: Meter, run_id: str, today: 
     with meter.stage("settle_alerts"):  # settle-alerts
         plan = replace(plan, alerts=settled_alerts(engine, plan.alerts, period))
     with meter.stage("store"):  # store-plan
-        counts = store_plan(engine, plan, run_id, plan.alerts)
+        counts = store_plan(engine, plan, run_id, plan.alerts, config.planning.review_months)
     with meter.stage("push_alerts"):  # push-alerts (no Prefect events outside a flow)
         push_alerts(engine, config, plan.alerts, period, mailer)
     with meter.stage("render"):  # render-packets

@@ -19,7 +19,7 @@ import os
 import sop
 from bench.meter import Meter
 from sop.config import load_config
-from sop.contracts import DATASETS
+from sop.contracts import CYCLE_DATASETS
 from sop.forecast.demand import sales_monthly
 from sop.ingest.sources import read_all
 from sop.ingest.staging import as_of, staged
@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> None:
     config = load_config(args.config, os.environ)
     meter = Meter()
     with meter.stage("extract"):
-        frames = read_all(config, DATASETS)
+        frames = read_all(config, CYCLE_DATASETS)
     with meter.stage("stage"):
         data = {n: as_of(staged(f, n), n, args.period) for n, f in frames.items()}
     with meter.stage("sales_monthly"):

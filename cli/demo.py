@@ -132,3 +132,64 @@ def raise_demo_items(config_path: Path, period: str, n: int = 2) -> list[str]:
         change_item(engine, item.item_id, "sign", heads[item.responsible][0], heads, meeting)
         raised.append(item.item_id)
     return raised
+
+
+def review_demo_round(config_path: Path, period: str, today: str | None = None) -> str:
+    """At `period`'s meeting, the demand review's round: the sales head returns the review
+    workbook attached to the sales packet with two adjustments for the next three months (the
+    planted category up 40%, which its orders bear out, and another category up 30% in one
+    region, which they do not), the marketing head one (a category 5% down), the managing
+    director approves, and the supply side is planned again on it (revision 1 packets).
+    A period approved already is left as it is. Returns what was done, in a line."""
+    from openpyxl import load_workbook
+
+    from cli.consensus import _scope
+    from flows.replan import replan_supply
+    from sop.config import load_config
+    from sop.consensus.intake import COLUMN, FIRST_ROW
+    from sop.consensus.model import REASONS, Submission
+    from sop.consensus.store import approval, approve_plan, submission_hash, take_submission
+    from sop.demo import PLANTED_CATEGORY
+    from sop.outputs import Outputs
+    from sop.warehouse import warehouse_engine
+
+    config = load_config(str(config_path), {})
+    engine, heads = warehouse_engine(config.warehouse.url), config.heads_by_department()
+    if approval(engine, period) is not None:
+        return f"the {period} review is approved already"
+    _, scope = _scope(config, period)
+    at = _meeting(period).replace(tzinfo=None)
+    months = [f"{m:%Y-%m}" for m in scope.months[:3]]
+    others = [c for c in scope.categories if c != PLANTED_CATEGORY]
+    plans = {"sales": [(PLANTED_CATEGORY, None, 40.0, "customer_order",
+                        "distributors report bigger orders")] + (
+                           [(others[0], scope.regions[0], 30.0, "market_trend",
+                             "expected to pick up")] if others else []),
+             "marketing": [(others[-1], None, -5.0, "price_change", "price rise in the "
+                                                               "category")] if others else []}
+    for dept, rows in plans.items():
+        name = f"sop-{period}-forecast-review.xlsx"
+        wb = load_workbook(Outputs.at(config.output_dir).packet_dir(period, dept) / name)
+        ws = wb.worksheets[0]
+        r = FIRST_ROW
+        while any(ws[f"{COLUMN[f]}{r}"].value for f in ("category", "region", "month")):
+            r += 1
+        for category, region, pct, reason, comment in rows:
+            for month in months:
+                for field, value in (("category", category), ("region", region),
+                                     ("month", month), ("change_pct", pct),
+                                     ("reason", REASONS[reason]), ("comment", comment)):
+                    ws[f"{COLUMN[field]}{r}"] = value
+                r += 1
+        filled = config_path.parent / "review" / f"{period}-{dept}.xlsx"
+        filled.parent.mkdir(parents=True, exist_ok=True)
+        wb.save(filled)
+        from sop.consensus.intake import workbook_adjustments
+
+        adj = workbook_adjustments(filled.read_bytes(), scope, dept)
+        sub = Submission(period, dept, heads[dept][0], adj, filled.name)
+        take_submission(engine, sub, submission_hash(sub), at)
+    approve_plan(engine, period, heads["management"][0], at)
+    result = replan_supply(config_path=str(config_path), period=period, revision=1, today=today)
+    return (f"sales and marketing returned their reviews, the managing director approved; "
+            f"revision 1 packets: {', '.join(result['deliveries'])}")

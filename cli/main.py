@@ -1,4 +1,4 @@
-"""`sop` command line: run, validate, demo, generate.
+"""`sop` command line: run, validate, demo, generate, items, budget, consensus, ops.
 
 Every failure prints one paragraph naming what and where and exits non-zero;
 `--debug` shows the traceback instead.
@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from cli.budget import add_budget_parser, cmd_budget
+from cli.consensus import add_consensus_parser, cmd_consensus
 from cli.items import add_items_parser, cmd_items
 from cli.ops import add_ops_parser, cmd_ops
 from sop.clock import clock_for, default_period, parse_day
@@ -57,6 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--end", help="last month of history, YYYY-MM (default: last complete month)")
     add_items_parser(sub)
     add_budget_parser(sub)
+    add_consensus_parser(sub)
     add_ops_parser(sub)
     for sp in (run, val, demo, gen):
         sp.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
@@ -137,7 +139,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from cli.demo import complete_demo_items, prepare_demo, raise_demo_items
+    from cli.demo import complete_demo_items, prepare_demo, raise_demo_items, review_demo_round
     from flows.monthly import monthly_cycle
     from sop.periods import shift_period
 
@@ -147,7 +149,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     # earlier months first, so that this month's packets can measure the accuracy of the
     # forecasts made then (as a real installation would after a few cycles)
     # ... and each month's meeting raises coordination items from its largest alert groups,
-    # the owners report some done before the next cycle: the items sections show a real life
+    # the owners report some done before the next cycle: the items sections show a real life;
+    # and each month's demand review is returned, approved and re-planned, so that the value
+    # each step added is scored in the months after
     for k in range(args.history_runs, 0, -1):
         earlier = shift_period(period, -k)
         complete_demo_items(config_path, earlier)
@@ -156,6 +160,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         raised = raise_demo_items(config_path, earlier)
         print(f"demo: cycle {earlier} done (stored forecasts for accuracy; "
               f"{len(raised)} coordination item(s) raised at its meeting)")
+        print(f"demo: {earlier} demand review: "
+              + review_demo_round(config_path, earlier, getattr(args, "today", None)))
     complete_demo_items(config_path, period)
     result = monthly_cycle(config_path=str(config_path), period=period,
                            today=getattr(args, "today", None))
@@ -180,7 +186,7 @@ def _print_result(result: dict) -> None:
 FLOW_COMMANDS = ("run", "validate", "demo", "budget")  # these start Prefect flow runs
 COMMANDS = {"run": _cmd_run, "validate": _cmd_validate, "demo": _cmd_demo,
             "generate": _cmd_generate, "items": cmd_items, "budget": cmd_budget,
-            "ops": cmd_ops}
+            "consensus": cmd_consensus, "ops": cmd_ops}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

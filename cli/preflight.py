@@ -7,13 +7,13 @@ from __future__ import annotations
 import os
 
 from sop.config import Config, load_config
-from sop.contracts import DATASETS
+from sop.contracts import CYCLE_DATASETS
 from sop.ingest.sources import check_sources
 from sop.periods import parse_period
 
 
 def preflight(config_path: str, period: str | None = None,
-              datasets: tuple[str, ...] = DATASETS) -> Config:
+              datasets: tuple[str, ...] = CYCLE_DATASETS) -> Config:
     """The loaded config, after checking `period` (--period) and the sources' statements,
     tables and column renames. Raises ConfigError, PeriodError or SourceError."""
     config = load_config(config_path, os.environ)

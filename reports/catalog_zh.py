@@ -5,8 +5,12 @@ the string appears."""
 
 from reports.catalog_zh_alerts import EXACT as ALERT_EXACT
 from reports.catalog_zh_alerts import TEMPLATES as ALERT_TEMPLATES
+from reports.catalog_zh_consensus import EXACT as CONSENSUS_EXACT
+from reports.catalog_zh_consensus import TEMPLATES as CONSENSUS_TEMPLATES
 from reports.catalog_zh_quality import EXACT as QUALITY_EXACT
 from reports.catalog_zh_quality import TEMPLATES as QUALITY_TEMPLATES
+from reports.catalog_zh_review import EXACT as REVIEW_EXACT
+from reports.catalog_zh_review import TEMPLATES as REVIEW_TEMPLATES
 
 EXACT: dict[str, str] = {
     # departments (also the "Department" column of the management headlines)
@@ -259,7 +263,8 @@ TEMPLATES: dict[str, str] = {
     "Materials short for the next 3 months: {short}; no price trend available.": "未来3个月短缺物料{short}种；暂无价格趋势。",
 }
 
-# the alert texts, group names and actions (reports/catalog_zh_alerts.py) and the data-quality
-# lines (reports/catalog_zh_quality.py)
-EXACT = {**EXACT, **ALERT_EXACT, **QUALITY_EXACT}
-TEMPLATES = {**TEMPLATES, **ALERT_TEMPLATES, **QUALITY_TEMPLATES}
+# the alert texts, group names and actions (reports/catalog_zh_alerts.py), the data-quality
+# lines (reports/catalog_zh_quality.py) and the forecast-review workbook (catalog_zh_review.py)
+EXACT = {**EXACT, **ALERT_EXACT, **QUALITY_EXACT, **REVIEW_EXACT, **CONSENSUS_EXACT}
+TEMPLATES = {**TEMPLATES, **ALERT_TEMPLATES, **QUALITY_TEMPLATES, **REVIEW_TEMPLATES,
+             **CONSENSUS_TEMPLATES}

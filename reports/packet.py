@@ -14,10 +14,16 @@ from reports.formats import formatted
 from reports.i18n import Locale, localized
 from reports.pdf import packet_pdf
 from reports.render import Attachment, RenderedPacket, render_packet
+from reports.review_workbook import review_workbook
 from reports.workbook import packet_workbook
+from sop.consensus.model import DEPARTMENTS_THAT_SUBMIT
+from sop.consensus.scope import review_rows, review_scope
+from sop.contracts import dataset
 from sop.packets.archive import archive_packet
 from sop.packets.briefing import packet_context
+from sop.packets.delivery import label
 from sop.plan import Plan
+from sop.planning.store import review_cells_of
 
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -41,17 +47,40 @@ def build_packet(department: str, context: dict, company: str = "Demo Manufactur
         Attachment(attachment_name(period, department, "xlsx"), XLSX, xlsx)))
 
 
+def review_attachment(department: str, plan: Plan, data: Mapping[str, pd.DataFrame],
+                      months: int, key_accounts: tuple[str, ...] = (),
+                      company: str = "Demo Manufacturing", locale: str = "en") -> Attachment:
+    """The forecast-review workbook the sales and marketing heads fill and return
+    (`sop consensus import`): the statistical forecast of the `months` after the period by
+    category x region and for each key account, beside last year and the budget."""
+    cells = review_cells_of(plan.customer_forecast, plan.period, months)
+    scope = review_scope(cells, dataset(data, "customers"), dataset(data, "products"),
+                         plan.period, months, key_accounts)
+    rows = review_rows(cells, plan.sales_monthly, plan.budget, scope)
+    return Attachment(attachment_name(plan.period, "forecast-review", "xlsx"), XLSX,
+                      review_workbook(rows, scope, department, locale, company))
+
+
 def render_department_packet(department: str, plan: Plan, data: Mapping[str, pd.DataFrame],
                              items: pd.DataFrame | None, output_dir: str | Path,
-                             company: str = "Demo Manufacturing", locale: str = "en"
+                             company: str = "Demo Manufacturing", locale: str = "en",
+                             revision: int = 0, review_months: int = 6,
+                             key_accounts: tuple[str, ...] = ()
                              ) -> tuple[dict, RenderedPacket, dict[str, Path]]:
     """One department's packet for the plan's period, end to end: its context (what the
     department sees, sop.packets.briefing, with the gate's notes once), the rendered packet
-    and its archived files. Returns (context, packet, paths by kind)."""
+    and its archived files (under the period, or `<period>-r<revision>` for an approved
+    revision). The sales and marketing packets also carry the forecast-review workbook of
+    the `review_months` after the period (`review_attachment`). Returns (context, packet,
+    paths by kind)."""
     context = packet_context(department, plan.period, data, plan, plan.quality_notes,
-                             items=items)
+                             items=items, revision=revision)
     packet = build_packet(department, context, company=company, locale=locale)
-    return context, packet, archive_packet(packet, output_dir, plan.period, department)
+    if department in DEPARTMENTS_THAT_SUBMIT and not revision and len(plan.customer_forecast):
+        packet = replace(packet, attachments=(*packet.attachments, review_attachment(
+            department, plan, data, review_months, key_accounts, company, locale)))
+    return context, packet, archive_packet(packet, output_dir, label(plan.period, revision),
+                                           department)
 
 
 def _size(n: int) -> str:

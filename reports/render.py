@@ -68,9 +68,14 @@ class RenderedPacket:
     locale: str = "en"
 
 
-def subject_line(period: str, department: str, locale: str = "en") -> str:
-    """`[S&OP YYYY-MM] <Department> briefing`, with the Chinese department name in zh."""
-    return f"[S&OP {period}] {Locale(locale).department(department)} briefing"
+def subject_line(period: str, department: str, locale: str = "en", revision: int = 0) -> str:
+    """`[S&OP YYYY-MM] <Department> briefing`, with the Chinese department name in zh; an
+    approved revision says so."""
+    loc = Locale(locale)
+    text = f"[S&OP {period}] {loc.department(department)} briefing"
+    if revision:
+        text += f", {loc.t('approved plan, revision {n}').replace('{n}', str(revision))}"
+    return text
 
 
 @lru_cache(maxsize=2)
@@ -125,7 +130,7 @@ def render_packet(department: str, context: dict, company: str = "Demo Manufactu
         ctx["charts"] = []
     images = _images(department, ctx, loc)
     by_key = {c["key"]: (c, img) for c, img in zip(ctx["charts"], images, strict=True)}
-    subject = subject_line(ctx["period"], department, locale)
+    subject = subject_line(ctx["period"], department, locale, ctx.get("revision") or 0)
     env = _environment(loc.code)
     heading = f"{ctx['title']}简报" if loc.zh else f"{ctx['title']} briefing"
     values = {**ctx, "subject": subject, "company": company, "charts": by_key, "heading": heading,

@@ -91,6 +91,7 @@ class Thresholds(_Strict):
 
 class PlanningConfig(_Strict):
     horizon_months: int = Field(default=18, ge=1, le=36)
+    review_months: int = Field(default=6, ge=1, le=18)  # what the demand review may adjust
     history_months: int = Field(default=60, ge=13)
     budget_growth_pct: float = 5.0
     budget_amount: float | None = None

@@ -1,14 +1,17 @@
-"""Data contracts: the 18 datasets the pipeline reads, declared once.
+"""Data contracts: the 19 datasets the pipeline reads, declared once.
 
 A contract fixes a dataset's column names, logical types, key and, for fact
 datasets, the date column that carries time (used for freshness checks and
 incremental extraction). Source tables are renamed to these names on read;
 staging casts to these types. Everything downstream relies on this module only.
 
-Seventeen are required (a source must have each, possibly empty). `market_prices`
-(external index prices per material and month, such as a copper or resin index) is
-optional: a company that records none simply has no such table, and every reader treats
-it as empty; configured explicitly under `datasets:`, it is required like the others.
+Seventeen are required (a source must have each, possibly empty). Two are optional:
+`market_prices` (external index prices per material and month, such as a copper or resin
+index) and `forecast_adjustments` (the demand review's adjustments, for a company that
+collects them elsewhere than in the review workbook); a company that records none has no
+such table, and every reader treats it as empty; named under `datasets:`, it is required.
+The monthly cycle reads CYCLE_DATASETS; `forecast_adjustments` is read only by
+`sop consensus import --from-source`, which checks it row by row.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ class Contract:
     date_column: str | None = None
     references: dict[str, str] = field(default_factory=dict)  # column -> master dataset
     optional: bool = False  # a source may not have it at all (unless configured)
+    cycle: bool = True  # read by the monthly cycle (else only by the command that uses it)
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -177,10 +181,18 @@ CONTRACTS: dict[str, Contract] = {
             key=("period", "material_id"), kind="fact", date_column="period",
             references={"material_id": "materials"}, optional=True,
         ),
+        Contract(  # demand-review adjustments collected outside the workbook (sop consensus)
+            "forecast_adjustments",
+            _cols("adjustment_id:string period:date department:string author:string "
+                  "month:date category:string? region:string? customer:string? product:string? "
+                  "qty:number? change_pct:number? reason:string comment:string?"),
+            key=("adjustment_id",), kind="plan", optional=True, cycle=False,
+        ),
     ]
 }
 
 DATASETS: tuple[str, ...] = tuple(CONTRACTS)
+CYCLE_DATASETS: tuple[str, ...] = tuple(n for n, c in CONTRACTS.items() if c.cycle)
 OPTIONAL_DATASETS: frozenset[str] = frozenset(n for n, c in CONTRACTS.items() if c.optional)
 
 

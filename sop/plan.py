@@ -65,6 +65,14 @@ class Plan:
     # levels, with revenue): what management compares the month's actual with
     prior_forecast: pd.DataFrame = field(default_factory=pd.DataFrame)
     category_accuracy: pd.DataFrame = field(default_factory=pd.DataFrame)  # by category, lag
+    # the demand review (sop/consensus): what the supply side is planned on (kind statistical
+    # or approved, revision, author, date), and every earlier version's scores and authors
+    basis: dict = field(default_factory=lambda: {"kind": "statistical"})
+    review_scores: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # the statistical forecast when `forecast` is the approved consensus (what the warehouse
+    # keeps as the period's forecast run); empty when `forecast` is the statistical one
+    statistical_forecast: pd.DataFrame = field(default_factory=pd.DataFrame)
+    review_authors: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 @dataclass(frozen=True)
@@ -74,3 +82,7 @@ class History:
     budgets: pd.DataFrame = field(default_factory=pd.DataFrame)
     forecasts: pd.DataFrame = field(default_factory=pd.DataFrame)  # all stored runs
     previous_balance: pd.DataFrame = field(default_factory=pd.DataFrame)
+    approved: pd.DataFrame = field(default_factory=pd.DataFrame)  # this period's, if approved
+    approval: dict | None = None  # revision, author, date of this period's approval
+    versions: pd.DataFrame = field(default_factory=pd.DataFrame)  # earlier review versions
+    version_authors: pd.DataFrame = field(default_factory=pd.DataFrame)  # period, version, author

@@ -12,7 +12,7 @@ from prefect import get_run_logger, task
 
 from sop.clock import clock_for, default_period
 from sop.config import Config, ConfigError, load_config
-from sop.contracts import DATASETS
+from sop.contracts import CYCLE_DATASETS
 from sop.ingest.sources import read_all
 from sop.ingest.staging import staged_as_of
 from tasks.common import retry_transient, run_scoped
@@ -58,7 +58,7 @@ def resolve_config(config_path: str, period: str | None = None,
 
 @task(name="extract-datasets", retries=3, retry_delay_seconds=[2, 10, 30],
       retry_condition_fn=retry_transient, cache_policy=run_scoped())
-def extract_datasets(config: Config, names: tuple[str, ...] = DATASETS) -> dict[str, pd.DataFrame]:
+def extract_datasets(config: Config, names: tuple[str, ...] = CYCLE_DATASETS) -> dict[str, pd.DataFrame]:
     frames = read_all(config, names)
     get_run_logger().info("extracted %s", ", ".join(f"{n}={len(f)}" for n, f in frames.items()))
     return frames

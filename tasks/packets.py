@@ -16,7 +16,7 @@ from sop.config import DEPARTMENTS, Config
 from sop.items.store import stored_items
 from sop.mail import MailError, mailer_for
 from sop.outputs import Outputs
-from sop.packets.delivery import DeliveryResult, deliver_packets
+from sop.packets.delivery import DeliveryResult, deliver_packets, label
 from sop.plan import Plan
 from tasks.common import engine_for, retry_transient, run_scoped
 
@@ -26,19 +26,24 @@ def artifact_key(department: str) -> str:
 
 
 @task(name="render-packets", cache_policy=run_scoped("data", "plan"))
-def render_packets(config: Config, data: dict[str, pd.DataFrame], plan: Plan
+def render_packets(config: Config, data: dict[str, pd.DataFrame], plan: Plan,
+                   departments: tuple[str, ...] = DEPARTMENTS, revision: int = 0
                    ) -> dict[str, RenderedPacket]:
+    """Each department's packet (an approved revision's: `revision` > 0), archived, with a
+    markdown artifact."""
     logger = get_run_logger()
     packets: dict[str, RenderedPacket] = {}
     items = stored_items(engine_for(config.warehouse.url))
     out = Outputs.at(config.output_dir)
-    for dept in DEPARTMENTS:
+    for dept in departments:
         started = time.perf_counter()
         context, packet, paths = render_department_packet(
             dept, plan, data, items, config.output_dir, company=config.company,
-            locale=config.departments[dept].locale)
+            locale=config.departments[dept].locale, revision=revision,
+            review_months=config.planning.review_months,
+            key_accounts=tuple(config.planning.key_accounts))
         packets[dept] = packet
-        folder = out.packet_dir(plan.period, dept)
+        folder = out.packet_dir(label(plan.period, revision), dept)
         files = {"folder": folder, "page": paths["html"], "pdf": paths["pdf"],
                  "workbook": paths["xlsx"],
                  "e-mails": folder / "<recipient>.eml (written as each is sent)"}
@@ -53,15 +58,16 @@ def render_packets(config: Config, data: dict[str, pd.DataFrame], plan: Plan
 @task(name="send-packets", retries=3, retry_delay_seconds=[5, 30, 120],
       retry_condition_fn=retry_transient, cache_policy=run_scoped("packets"))
 def send_packets(config: Config, period: str, packets: dict[str, RenderedPacket],
-                 resend: list[str]) -> list:
-    """Send each (department, recipient) once; a retry sends only what is still owed. A
-    resend goes out once per flow run, with a new Message-ID."""
+                 resend: list[str], revision: int = 0) -> list:
+    """Send each (department, recipient) once (per approved revision, for `revision` > 0);
+    a retry sends only what is still owed. A resend goes out once per flow run, with a new
+    Message-ID."""
     recipients = {d: config.heads(d) for d in packets}
     token = str(flow_run.id) if flow_run.id else None
     try:
         results = deliver_packets(engine_for(config.warehouse.url), period, packets, recipients,
                                   mailer_for(config), config.output_dir, resend=set(resend),
-                                  resend_token=token)
+                                  resend_token=token, revision=revision)
     except MailError as e:
         _deliveries_artifact(period, e.results)
         raise

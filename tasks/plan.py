@@ -57,7 +57,8 @@ def settle_alerts(config: Config, plan: Plan) -> Plan:
       retry_condition_fn=retry_transient, cache_policy=run_scoped("plan"))
 def store_plan_rows(config: Config, plan: Plan, run_id: str) -> dict[str, int]:
     """Replace the period's plan rows in the warehouse (idempotent per period)."""
-    counts = store_plan(engine_for(config.warehouse.url), plan, run_id, plan.alerts)
+    counts = store_plan(engine_for(config.warehouse.url), plan, run_id, plan.alerts,
+                        config.planning.review_months)
     get_run_logger().info("stored %s", counts)
     return counts
 

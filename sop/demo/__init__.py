@@ -18,7 +18,7 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
-from sop.contracts import CONTRACTS
+from sop.contracts import CONTRACTS, CYCLE_DATASETS
 from sop.demo.commerce import Totals, month_facts
 from sop.demo.demand import make_promotions, month_lines
 from sop.demo.masters import PLANTED_CATEGORY, PLANTED_JUMP, SCALES, Company, build_company
@@ -106,8 +106,8 @@ def _generate(co: Company) -> Iterator[tuple[str, pd.DataFrame]]:
 
 def erp_tables(scale: str = "small", seed: int = 7,
                end: str = DEFAULT_END) -> dict[str, pd.DataFrame]:
-    """All 18 datasets as whole frames (in memory: fine for small, heavy for large)."""
-    parts: dict[str, list[pd.DataFrame]] = {name: [] for name in CONTRACTS}
+    """The cycle's datasets as whole frames (in memory: fine for small, heavy for large)."""
+    parts: dict[str, list[pd.DataFrame]] = {name: [] for name in CYCLE_DATASETS}
     for name, frame in iter_erp(scale, seed, end):
         parts[name].append(frame)
     return {name: pd.concat(frames, ignore_index=True) for name, frames in parts.items()}

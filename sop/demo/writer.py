@@ -17,7 +17,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 
-from sop.contracts import CONTRACTS, Contract
+from sop.contracts import CONTRACTS, CYCLE_DATASETS, Contract
 
 BATCH_ROWS = 50_000
 _TYPES = {
@@ -37,20 +37,20 @@ def contract_table(contract: Contract, metadata: sa.MetaData) -> sa.Table:
 
 def erp_metadata() -> sa.MetaData:
     metadata = sa.MetaData()
-    for contract in CONTRACTS.values():
-        contract_table(contract, metadata)
+    for name in CYCLE_DATASETS:  # the optional forecast_adjustments: see `contract_table`
+        contract_table(CONTRACTS[name], metadata)
     return metadata
 
 
 def write_tables(url: str, chunks: Iterable[tuple[str, pd.DataFrame]]) -> dict[str, int]:
-    """Recreate the 18 tables at `url` and load every (dataset, frame) chunk; rows per dataset."""
+    """Recreate the cycle's tables at `url` and load every (dataset, frame) chunk; rows per dataset."""
     engine = sa.create_engine(url)
     try:
         metadata = erp_metadata()
         with engine.begin() as conn:
             metadata.drop_all(conn, checkfirst=True)
             metadata.create_all(conn)
-        counts = dict.fromkeys(CONTRACTS, 0)
+        counts = dict.fromkeys(CYCLE_DATASETS, 0)
         with engine.begin() as conn:
             for name, frame in chunks:
                 if len(frame):

@@ -47,7 +47,9 @@ def archive_packet(packet: ArchivedPacket, output_dir: str | Path, period: str,
             old.unlink()
     for name, data in images.items():
         paths[name.removesuffix(".png")] = _write(folder / name, data)
-    for att in getattr(packet, "attachments", ()) or ():
+    for att in getattr(packet, "attachments", ()) or ():  # a second one of a type: its name
         kind, name = ATTACHMENT_FILES.get(att.content_type, (att.filename, att.filename))
+        if kind in paths:
+            kind, name = att.filename.rsplit(".", 1)[0], att.filename
         paths[kind] = _write(folder / name, att.data)
     return paths

@@ -1,7 +1,9 @@
 """Packet e-mails: the message (sent through sop.mail), and the outbox
 that delivers each packet exactly once per (period, department, recipient).
 
-The outbox is the warehouse table `sop_deliveries`. `deliver_packets` first records every
+The outbox is the warehouse table `sop_deliveries`; an approved revision's packets (the
+demand review's re-plan) go through `sop_revision_deliveries`, once per (period, revision,
+department, recipient), archived under `<period>-r<revision>`. `deliver_packets` first records every
 owed delivery as `pending`, then sends them one by one and marks each `sent` right after its
 success (or `failed`, with the error). A re-run sends only what is still owed. A crash between
 a successful send and its `sent` mark can repeat that one e-mail on the next run; its
@@ -26,7 +28,7 @@ from sqlalchemy.engine import Engine
 from sop.mail import Mailer, MailError
 from sop.mail import write_eml as write_copy
 from sop.outputs import Outputs, mail_file_name
-from sop.warehouse import deliveries, now_utc, upsert_rows
+from sop.warehouse import deliveries, now_utc, revision_deliveries, upsert_rows
 
 
 class Packet(Protocol):
@@ -60,6 +62,12 @@ class DeliveryResult:
 
 def delivery_key(period: str, department: str, recipient: str) -> str:
     return f"{period}/{department}/{recipient}"
+
+
+def label(period: str, revision: int = 0) -> str:
+    """The period as deliveries and folders name it: '2026-10', or '2026-10-r1' for an
+    approved revision."""
+    return f"{period}-r{revision}" if revision else period
 
 
 def message_id(period: str, department: str, recipient: str, resend: str | None = None) -> str:
@@ -115,13 +123,23 @@ def _pending(packets: Mapping[str, Packet], recipients: Mapping[str, Iterable[st
     return keys
 
 
-def _mark(engine: Engine, period: str, department: str, recipient: str, **values: object) -> int:
-    cond = sa.and_(deliveries.c.period == period, deliveries.c.department == department,
-                   deliveries.c.recipient == recipient)
+def _box(revision: int) -> tuple[sa.Table, dict[str, int]]:
+    """The outbox table and its extra key: the period's deliveries, or a revision's."""
+    return (revision_deliveries, {"revision": revision}) if revision else (deliveries, {})
+
+
+def _where(table: sa.Table, period: str, extra: Mapping[str, object], **keys: str):
+    return sa.and_(table.c.period == period, *(table.c[k] == v for k, v in
+                                               {**extra, **keys}.items()))
+
+
+def _mark(engine: Engine, period: str, department: str, recipient: str, revision: int = 0,
+          **values: object) -> int:
+    table, extra = _box(revision)
+    cond = _where(table, period, extra, department=department, recipient=recipient)
     with engine.begin() as conn:
-        conn.execute(deliveries.update().where(cond).values(
-            attempts=deliveries.c.attempts + 1, **values))
-        return conn.execute(sa.select(deliveries.c.attempts).where(cond)).scalar_one()
+        conn.execute(table.update().where(cond).values(attempts=table.c.attempts + 1, **values))
+        return conn.execute(sa.select(table.c.attempts).where(cond)).scalar_one()
 
 
 def _owed(old: sa.Row | None, period: str, department: str, recipient: str,
@@ -142,7 +160,7 @@ def _owed(old: sa.Row | None, period: str, department: str, recipient: str,
 def deliver_packets(engine: Engine, period: str, packets: Mapping[str, Packet],
                     recipients: Mapping[str, Iterable[str]], mailer: Mailer,
                     output_dir: str | Path, resend: Iterable[str] = frozenset(), *,
-                    resend_token: str | None = None) -> list[DeliveryResult]:
+                    resend_token: str | None = None, revision: int = 0) -> list[DeliveryResult]:
     """Deliver each department's packet to each of its recipients, exactly once per
     (period, department, recipient), through `mailer`: over SMTP, or without one as
     `outbox/<period>/<department>/<recipient>.eml` under `output_dir`. Each message sent is
@@ -151,51 +169,54 @@ def deliver_packets(engine: Engine, period: str, packets: Mapping[str, Packet],
     Deliveries already `sent` are skipped unless their department is in `resend`: those are
     sent again, once per `resend_token` (give the run's id, so that a retry of the same run
     does not send twice; None: a fresh token, i.e. send again now), with a new Message-ID.
-    Raises MailError (with `results`) after trying all when any failed; returns one
+    `revision` > 0: an approved revision's packets, with an outbox, Message-IDs and folders
+    of their own (`label`). Raises MailError (with `results`) after trying all when any failed; returns one
     result per key otherwise."""
     channel, out = mailer.channel, Outputs.at(output_dir)
+    table, extra = _box(revision)
+    where = label(period, revision)  # the folders and Message-IDs of this delivery
     again = set(resend)
     token = resend_token or datetime.now(UTC).isoformat()
     keys = _pending(packets, recipients)
     results: dict[tuple[str, str], DeliveryResult] = {}
     todo: list[tuple[str, str, str]] = []
     with engine.begin() as conn:
-        rows = conn.execute(sa.select(deliveries).where(deliveries.c.period == period)).all()
+        rows = conn.execute(sa.select(table).where(_where(table, period, extra))).all()
         existing = {(r.department, r.recipient): r for r in rows}
         for department, recipient in keys:
             old = existing.get((department, recipient))
-            mid = _owed(old, period, department, recipient,
+            mid = _owed(old, where, department, recipient,
                         token if department in again else None)
             if mid is None:
                 results[(department, recipient)] = DeliveryResult(
                     period, department, recipient, "already_sent", old.channel, old.message_id,
                     old.attempts, old.location)
                 continue
-            upsert_rows(conn, deliveries, [{
-                "period": period, "department": department, "recipient": recipient,
+            upsert_rows(conn, table, [{
+                **extra, "period": period, "department": department, "recipient": recipient,
                 "subject": packets[department].subject[:200], "status": "pending",
                 "attempts": old.attempts if old is not None else 0, "message_id": mid,
                 "channel": channel}])
             todo.append((department, recipient, mid))
     for department, recipient, mid in todo:
-        msg = packet_message(mailer, packets[department], recipient, period, department,
+        msg = packet_message(mailer, packets[department], recipient, where, department,
                              mid=mid)
         name = mail_file_name(recipient)
         try:
-            location = mailer.send(msg, out.packet_outbox(period, department) / name)
+            location = mailer.send(msg, out.packet_outbox(where, department) / name)
         except MailError as e:
             text = str(e)
-            attempts = _mark(engine, period, department, recipient, status="failed",
+            attempts = _mark(engine, period, department, recipient, revision, status="failed",
                              last_error=text[:2000])
             results[(department, recipient)] = DeliveryResult(
                 period, department, recipient, "failed", channel, mid, attempts, error=text,
                 transient=e.transient)
             continue
         try:  # the copy kept beside the packet; the message has gone out either way
-            archived = str(write_copy(msg, out.packet_dir(period, department) / name))
+            archived = str(write_copy(msg, out.packet_dir(where, department) / name))
         except MailError:
             archived = None
-        attempts = _mark(engine, period, department, recipient, status="sent",
+        attempts = _mark(engine, period, department, recipient, revision, status="sent",
                          sent_at=now_utc(), last_error=None, location=location)
         results[(department, recipient)] = DeliveryResult(
             period, department, recipient, "sent", channel, mid, attempts, location,

@@ -31,6 +31,7 @@ from sop.alerts.supply import (
     price_spike_alerts,
 )
 from sop.config import PlanningConfig, Thresholds
+from sop.consensus.basis import forecast_in_force, plan_basis, review_scores
 from sop.contracts import dataset
 from sop.forecast.accuracy import forecast_accuracy
 from sop.forecast.customers import customer_allocation
@@ -239,7 +240,9 @@ def plan_from_forecast(data: Mapping[str, pd.DataFrame], period: str, monthly: p
     start = parse_period(period)
     allocated = customer_allocation(rec.forecast, monthly, key_accounts=planning.key_accounts)
     customers = customer_series(monthly)
-    forecast = pd.concat([rec.forecast, customer_level_forecast(allocated)], ignore_index=True)
+    statistical = pd.concat([rec.forecast, customer_level_forecast(allocated)],
+                            ignore_index=True)
+    forecast = forecast_in_force(statistical, history)
     notes: list[str] = list(rec.notes)
     try:
         budget = budget_in_force(history.budgets, monthly, start.year, planning)
@@ -256,7 +259,11 @@ def plan_from_forecast(data: Mapping[str, pd.DataFrame], period: str, monthly: p
                 customer_forecast=allocated, promotion_plan=promos,
                 reconciliation=rec.method, actions=view.actions,
                 prior_forecast=prior_forecast(history.forecasts, period),
-                category_accuracy=category_accuracy(history.forecasts, series))
+                category_accuracy=category_accuracy(history.forecasts, series),
+                basis=plan_basis(period, history), review_authors=history.version_authors,
+                review_scores=review_scores(history, pd.concat([series, customers])),
+                statistical_forecast=statistical if forecast is not statistical else
+                pd.DataFrame())
 
 
 def cycle_plan(engine: Engine, data: Mapping[str, pd.DataFrame], period: str,
@@ -280,9 +287,11 @@ def rebalanced_plan(engine: Engine, data: Mapping[str, pd.DataFrame], period: st
         raise PlanningError(f"no stored forecast run on or before {period}: run the monthly "
                             "cycle first (sop run --config FILE)")
     history = stored_history(engine, run_period)
+    forecast = forecast_in_force(forecast, history)  # the approved consensus, where there is one
     monthly, series = demand_history(data, run_period, planning)
     view = supply_view(data, run_period, forecast, series, history.budgets, planning,
                        thresholds, history, stock_asof=period)
     return Plan(period=run_period, sales_monthly=monthly, forecast=forecast,
                 budget=history.budgets, balance=view.balance, alerts=view.alerts,
-                notes=view.notes, material_balance=view.material_balance, actions=view.actions)
+                notes=view.notes, material_balance=view.material_balance, actions=view.actions,
+                basis=plan_basis(run_period, history))

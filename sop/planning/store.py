@@ -6,6 +6,14 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from sop.consensus.model import APPROVED, CELL_COLUMNS
+from sop.consensus.scope import review_months
+from sop.consensus.store import (
+    approval,
+    store_review_cells,
+    stored_plan_versions,
+    version_rows,
+)
 from sop.periods import parse_period, shift_period
 from sop.plan import History, Plan
 from sop.warehouse import (
@@ -25,11 +33,15 @@ def stored_budgets(engine: Engine, year: int) -> pd.DataFrame:
         return pd.read_sql(sa.select(budgets).where(budgets.c.year == year), conn)
 
 
-def store_plan(engine: Engine, plan: Plan, run_id: str, alert_rows: pd.DataFrame) -> dict[str, int]:
+def store_plan(engine: Engine, plan: Plan, run_id: str, alert_rows: pd.DataFrame,
+               review_months: int = 6) -> dict[str, int]:
     """Replace this period's forecast and balance rows, the budget version's rows, and
-    upsert alerts by key, all in one transaction. Returns rows written per table."""
+    upsert alerts by key, all in one transaction; the statistical forecast's cells of the
+    `review_months` after the period go to the demand review (sop.consensus.store).
+    Returns rows written per table."""
     period = plan.period
-    fc = plan.forecast.assign(period=period, run_id=run_id)
+    stat = plan.statistical_forecast if len(plan.statistical_forecast) else plan.forecast
+    fc = stat.assign(period=period, run_id=run_id)  # the run's own: the versions have theirs
     bal = plan.balance.assign(period=period, run_id=run_id)
     bud = plan.budget.assign(approved=False)
     counts = {}
@@ -57,7 +69,18 @@ def store_plan(engine: Engine, plan: Plan, run_id: str, alert_rows: pd.DataFrame
         rows = table_records(alert_rows.assign(updated_at=now_utc()), alerts)
         upsert_rows(conn, alerts, rows)
         counts["alerts"] = len(rows)
+        counts["review_cells"] = store_review_cells(conn, period, review_cells_of(
+            plan.customer_forecast, period, review_months), now_utc())
     return counts
+
+
+def review_cells_of(allocated: pd.DataFrame, period: str, months: int) -> pd.DataFrame:
+    """The customer allocation of the `months` after `period` as review cells."""
+    if allocated.empty:
+        return pd.DataFrame(columns=list(CELL_COLUMNS))
+    window = review_months(period, months)
+    c = allocated[pd.to_datetime(allocated["ds"]).isin(window)]
+    return c.rename(columns={"forecast": "qty"})[list(CELL_COLUMNS)].reset_index(drop=True)
 
 
 def stored_forecasts(engine: Engine, levels: tuple[str, ...], before: str) -> pd.DataFrame:
@@ -88,8 +111,16 @@ def stored_balance(engine: Engine, period: str) -> pd.DataFrame:
 def stored_history(engine: Engine, period: str) -> History:
     """The earlier runs' outputs that planning `period` compares against: the year's
     budgets, every stored forecast run before the period (total, category, region, customer
-    levels), last month's projected balance."""
+    levels), last month's projected balance; the demand review's: this period's approved
+    version (if any) and every earlier period's versions with their authors."""
+    done = approval(engine, period)
+    authors = stored_plan_versions(engine)
     return History(budgets=stored_budgets(engine, parse_period(period).year),
                    forecasts=stored_forecasts(engine, ("total", "category", "region", "customer"),
                                               before=period),
-                   previous_balance=stored_balance(engine, shift_period(period, -1)))
+                   previous_balance=stored_balance(engine, shift_period(period, -1)),
+                   approved=(version_rows(engine, period, versions=(APPROVED,))
+                             if done is not None else pd.DataFrame()),
+                   approval=done._asdict() if done is not None else None,
+                   versions=version_rows(engine, before=period),
+                   version_authors=authors[authors["period"] < period].reset_index(drop=True))

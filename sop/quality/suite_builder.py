@@ -30,7 +30,7 @@ LATEST = {"$PARAMETER": "latest_event_date"}
 EARLIEST = "1990-01-01T00:00:00"
 DESCRIPTIVE = {"name", "family", "reason", "unit", "kind", "index_name"}  # not-null only a warning
 OPTIONAL_TABLES = {"returns", "promotions", "channel_inventory", "invoices", "production_plan",
-                   "maintenance_plan", "shipping_plan", "market_prices"}
+                   "maintenance_plan", "shipping_plan", "market_prices", "forecast_adjustments"}
 
 # dataset -> (column, min, max, strict_min, severity, description)
 RANGES: dict[str, list[tuple]] = {
@@ -62,6 +62,9 @@ RANGES: dict[str, list[tuple]] = {
                           "capacity_lost_pct must be 0-100")],
     "shipping_plan": [("qty", 0, None, False, "critical", "qty must be >= 0")],
     "market_prices": [("price", 0, None, True, "critical", "an index price must be > 0")],
+    "forecast_adjustments": [("qty", 0, None, False, "critical", "qty must be >= 0"),
+                             ("change_pct", -100, None, False, "critical",
+                              "change_pct must be >= -100")],
 }
 
 # dataset -> (later column, earlier column, severity): later >= earlier on every row

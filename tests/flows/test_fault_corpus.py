@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from cli.main import main
 from flows.monthly import monthly_cycle
-from sop.contracts import DATASETS
+from sop.contracts import CYCLE_DATASETS
 from tests.flows.conftest import END, TODAY, write_config
 from tests.proxy import CuttingProxy
 
@@ -47,7 +47,7 @@ def test_postgres_cut_mid_extract_is_retried_and_loses_no_row(tmp_path, pg_url, 
     engine = sa.create_engine(pg_url)
     with engine.connect() as conn:
         expected = {n: conn.execute(sa.text(f"SELECT COUNT(*) FROM {n}")).scalar()
-                    for n in DATASETS}
+                    for n in CYCLE_DATASETS}
     engine.dispose()
     wh = sa.create_engine(f"sqlite:///{tmp_path / 'warehouse.sqlite'}")
     with wh.connect() as conn:

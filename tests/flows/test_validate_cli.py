@@ -11,7 +11,7 @@ from prefect.artifacts import Artifact
 
 from cli.main import main
 from flows.ingest import ingest_validate
-from sop.contracts import DATASETS
+from sop.contracts import CYCLE_DATASETS
 from sop.quality.gate import QualityGateError
 from tests.flows.conftest import END, TODAY, write_config
 from tests.flows.test_bad_input import broken_erp, first_row
@@ -33,7 +33,7 @@ def test_clean_demo_passes_and_plans_nothing(tmp_path, demo_erp, capsys):
     out = capsys.readouterr().out
     assert f"data quality {END}:" in out and "0 failed (0 critical, 0 warning)" in out
     stored = rows(tmp_path, "SELECT dataset, success FROM sop_dq_results")
-    assert {d for d, _ in stored} == set(DATASETS) and all(s for _, s in stored)
+    assert {d for d, _ in stored} == set(CYCLE_DATASETS) and all(s for _, s in stored)
     assert rows(tmp_path, "SELECT COUNT(*) FROM sop_forecasts") == [(0,)]
     assert not (tmp_path / "out" / "packets").exists()
     assert not (tmp_path / "out" / "data-docs").exists()

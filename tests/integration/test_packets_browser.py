@@ -60,7 +60,7 @@ class Demo:
 
 @pytest.fixture(scope="session")
 def demo_packets(tmp_path_factory) -> Demo:
-    from sop.contracts import DATASETS
+    from sop.contracts import CYCLE_DATASETS
     from sop.demo import generate_erp
     from sop.ingest.sources import read_all
     from sop.ingest.staging import as_of, staged
@@ -75,7 +75,7 @@ def demo_packets(tmp_path_factory) -> Demo:
                                   "warehouse": {"url": f"sqlite:///{folder / 'wh.sqlite'}"},
                                   "departments": {d: {"heads": [f"{d}@example.com"]}
                                                   for d in DEPARTMENTS}}, {})
-    data = {n: as_of(staged(f, n), n, END) for n, f in read_all(config, DATASETS).items()}
+    data = {n: as_of(staged(f, n), n, END) for n, f in read_all(config, CYCLE_DATASETS).items()}
     plan = plan_for_period(data, END, config.planning, config.thresholds, History())
     contexts = {d: packet_context(d, END, data, plan, ["invoices: 2 rows (warning)"])
                 for d in DEPARTMENTS}

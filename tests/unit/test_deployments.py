@@ -23,9 +23,9 @@ def load_flow(entrypoint: str):
     return getattr(module, func)
 
 
-def test_the_four_deployments_exist():
+def test_the_five_deployments_exist():
     assert sorted(NAMES) == ["annual-budget", "ingest-validate", "monthly-cycle",
-                             "watch-divergence"]
+                             "replan-supply", "watch-divergence"]
 
 
 @pytest.mark.parametrize("deployment", SPEC["deployments"], ids=NAMES)
@@ -44,9 +44,29 @@ def test_entrypoint_is_a_flow_and_parameters_match(deployment):
     flow.validate_parameters(resolved)  # types match the signature
     assert deployment["concurrency_limit"] == 1
     assert deployment["work_pool"]["name"] == "sop-process"
-    assert deployment["schedules"], "every deployment runs on a schedule"
-    for schedule in deployment["schedules"]:
+    assert deployment.get("schedules") or deployment.get("triggers"), \
+        "every deployment runs on a schedule or an event"
+    for schedule in deployment.get("schedules", []):
         assert schedule["timezone"] == "{{ $SOP_TIMEZONE }}"
+
+
+def test_approval_triggers_the_replan_with_the_events_period_and_revision():
+    """The trigger validates as Prefect reads it, expects the event `sop consensus approve`
+    emits, and maps its payload onto the flow's parameters."""
+    from prefect.events.schemas.deployment_triggers import DeploymentTriggerTypes
+    from pydantic import TypeAdapter
+
+    from cli.consensus import APPROVED_EVENT
+
+    spec = next(d for d in SPEC["deployments"] if d["name"] == "replan-supply")
+    (trigger,) = [TypeAdapter(DeploymentTriggerTypes).validate_python(t)
+                  for t in spec["triggers"]]
+    assert trigger.expect == {APPROVED_EVENT}
+    assert trigger.parameters == {"period": "{{ event.payload.period }}",
+                                  "revision": "{{ event.payload.revision }}"}
+    flow = load_flow(spec["entrypoint"])
+    assert set(trigger.parameters) | set(spec["parameters"]) <= set(
+        inspect.signature(flow.fn).parameters)
 
 
 def test_automations_file_validates_against_prefect_with_the_block_resolved(tmp_path):

@@ -23,6 +23,7 @@ from sop.packets.briefing.items import items_tables
 from sop.packets.briefing.management import management_sections
 from sop.packets.briefing.marketing import marketing_sections
 from sop.packets.briefing.procurement import procurement_sections
+from sop.packets.briefing.review import basis_text, review_tables
 from sop.packets.briefing.sales import sales_sections
 from sop.packets.briefing.series import packet_charts
 from sop.packets.briefing.supply import supply_sections
@@ -39,6 +40,7 @@ _SECTIONS: dict[str, Callable[[Window, Mapping[str, pd.DataFrame], Plan], dict]]
 
 TOP_ALERTS = 10  # the packet opens with at most this many groups; the workbook lists all
 TOP_ISSUES = 5  # management's first page: the five largest across departments
+REVIEWED = ("sales_admin", "management")  # show the demand review's value added
 
 
 def _lines(notes: Sequence[object]) -> list[str]:
@@ -46,14 +48,16 @@ def _lines(notes: Sequence[object]) -> list[str]:
 
 
 def packet_context(department: str, period: str, data: Mapping[str, pd.DataFrame], plan: Plan,
-                   notes: Sequence[str], items: pd.DataFrame | None = None) -> dict:
+                   notes: Sequence[str], items: pd.DataFrame | None = None,
+                   revision: int = 0) -> dict:
     """The briefing packet of `department` for `period` ("YYYY-MM", the last complete month).
 
     `data` are the staged datasets (contract columns), `plan` the period's plan and `notes`
     the data-quality notes from validation. Returns a JSON-safe dict:
     department, title, period, period_label, kpis, tables (ordered, by key), alerts (table),
     data_quality (list of str), planning_notes (list of str), items (coordination-item
-    tables, when `items`, the stored items frame, is given).
+    tables, when `items`, the stored items frame, is given), basis (the forecast the supply
+    side is planned on) and revision (> 0: sent again after the demand review's approval).
     """
     if department not in _SECTIONS:
         raise ValueError(f"unknown department {department!r}; known: {', '.join(_SECTIONS)}")
@@ -61,6 +65,8 @@ def packet_context(department: str, period: str, data: Mapping[str, pd.DataFrame
     if plan.period != period:
         raise ValueError(f"plan is for {plan.period}, packet asked for {period}")
     body = _SECTIONS[department](w, data, plan)
+    if department in REVIEWED:
+        body["tables"].update(review_tables(plan, w))
     names = Names.from_data(data)
     top = department == "management"
     scope, title = ((None, "Top five issues across departments") if top
@@ -73,6 +79,8 @@ def packet_context(department: str, period: str, data: Mapping[str, pd.DataFrame
         "title": DEPARTMENT_TITLES[department],
         "period": period,
         "period_label": w.label,
+        "basis": basis_text(plan, w),
+        "revision": revision,
         "changes": top_changes(department, w, data, plan),
         "alerts": alerts,
         "alerts_all": every,

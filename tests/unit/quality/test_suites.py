@@ -78,6 +78,16 @@ def good_frames() -> dict[str, pd.DataFrame]:
                             "region": ["South"], "sku": ["P1"], "qty": [50.0]}),
         "market_prices": f({"period": ["2026-09-01", "2026-10-01"], "material_id": ["M1", "M1"],
                             "index_name": ["Steel index", "Steel index"], "price": [1.4, 1.45]}),
+        "forecast_adjustments": f({"adjustment_id": ["A1", "A2"],
+                                   "period": ["2026-10-01", "2026-10-01"],
+                                   "department": ["sales", "marketing"],
+                                   "author": ["s@x.com", "m@x.com"],
+                                   "month": ["2026-11-01", "2026-12-01"],
+                                   "category": ["Lighting", None], "region": [None, "North"],
+                                   "customer": [None, None], "product": [None, None],
+                                   "qty": [120.0, None], "change_pct": [None, -10.0],
+                                   "reason": ["promotion", "market_trend"],
+                                   "comment": [None, "slower market"]}),
     }
 
 
