@@ -173,9 +173,9 @@ def run(states: tuple[str, ...] | None = None, n_jobs: int = 1, reference: bool 
     """(table of MASE by method x level, info) on the given states (all by default)."""
     series, areas = tourism_series(states)
     train, test = _split(series)
-    full_train, full_test = (pd.concat([f, a[["level", "unique_id", "ds", "y"]]],
-                                       ignore_index=True) for f, a in zip(_split(series),
-                                                                          _split(areas)))
+    area_train, area_test = _split(areas[["level", "unique_id", "ds", "y"]])
+    full_train = pd.concat([train, area_train], ignore_index=True)
+    full_test = pd.concat([test, area_test], ignore_index=True)
     rows, info = {}, {}
     if reference:
         t0 = time.perf_counter()
