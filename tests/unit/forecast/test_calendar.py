@@ -6,6 +6,7 @@ import pytest
 from utilsforecast.losses import mase
 
 from sop.forecast import calendar as cal
+from sop.forecast.accuracy import backtest_forecasts, forecast_accuracy
 from sop.forecast.hierarchy import reconciled_forecast
 from sop.forecast.models import demand_classes
 from sop.forecast.series import clean_history, forecast_series, history_flags
@@ -142,3 +143,16 @@ def test_quarterly_hierarchy_reconciles_on_quarter_starts():
 def test_unsupported_frequency_is_named(freq):
     with pytest.raises(ValueError, match=f"'{freq}'"):
         forecast_series(quarterly(), h=4, freq=freq)
+
+
+def test_quarterly_backtest_and_accuracy_count_lags_in_quarters():
+    hist = quarterly("q", n=30, seed=4)
+    stored = backtest_forecasts(hist, h=4, origins=2, freq="QS")
+    last = hist["ds"].max()
+    origins = [(last - pd.DateOffset(months=3 * k)).strftime("%Y-%m-%d") for k in (2, 1)]
+    assert sorted(stored["period"].unique()) == origins
+    acc = forecast_accuracy(stored, hist, lags=(1, 2), season_length=4, freq="QS")
+    assert acc.set_index("lag")["n"].to_dict() == {1: 2, 2: 1}
+    assert acc["mase"].notna().all() and acc["mase_snaive"].notna().all()
+    monthly = forecast_accuracy(stored, hist, lags=(1, 2), season_length=4)  # months
+    assert monthly["n"].sum() < acc["n"].sum()  # a quarter ahead is lag 3 in months
