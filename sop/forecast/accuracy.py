@@ -16,6 +16,11 @@ Definitions (all per group of rows, e.g. level x lag):
 - FVA (forecast value added) = WAPE of seasonal naive - WAPE of the forecast, on the rows
   where both exist: positive means the forecast beats the benchmark.
 
+Calendars: with `freq="QS"` or `"W-MON"` (see `sop.forecast.calendar`) read quarters or
+weeks for months above: dates move to the start of their period, lags count periods, the
+seasonal difference and the benchmark are `season_length` periods back, and the origins of
+`backtest_origins` are dates ('YYYY-MM-DD'; monthly origins stay 'YYYY-MM').
+
 A metric whose denominator is zero (no actual sales, no scale) is NaN, with `n` telling why.
 """
 
@@ -26,24 +31,26 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from sop.forecast import calendar as cal
+
 ACCURACY_COLUMNS = ("lag", "n", "actual", "forecast", "wape", "bias", "mase", "wape_snaive",
                     "mase_snaive", "fva")
 
 
-def _month(values: pd.Series) -> pd.Series:
-    return pd.to_datetime(values.astype(str)).dt.to_period("M").dt.to_timestamp()
+def _month(values: pd.Series, freq: str = cal.MONTHLY) -> pd.Series:
+    return cal.period_starts(pd.to_datetime(values.astype(str)), freq)
 
 
-def _index(ds: pd.Series) -> pd.Series:
-    return ds.dt.year * 12 + ds.dt.month - 1
+def _index(ds: pd.Series, freq: str = cal.MONTHLY) -> pd.Series:
+    return pd.Series(cal.period_numbers(ds, freq), index=ds.index)
 
 
-def _scales(actuals: pd.DataFrame, season_length: int) -> pd.DataFrame:
+def _scales(actuals: pd.DataFrame, season_length: int, freq: str = cal.MONTHLY) -> pd.DataFrame:
     """Per series and month: mean |y_t - y_{t-s}| over the months up to that one."""
     a = actuals.sort_values(["unique_id", "ds"])
     g = a.groupby("unique_id")
     lagged = g["y"].shift(season_length)
-    gap_ok = _index(a["ds"]) - _index(g["ds"].shift(season_length)) == season_length
+    gap_ok = _index(a["ds"], freq) - _index(g["ds"].shift(season_length), freq) == season_length
     diff = (a["y"] - lagged).abs().where(gap_ok)
     scale = diff.groupby(a["unique_id"]).expanding().mean().reset_index(level=0, drop=True)
     return a[["unique_id", "ds"]].assign(scale=scale.reindex(a.index))
@@ -51,7 +58,7 @@ def _scales(actuals: pd.DataFrame, season_length: int) -> pd.DataFrame:
 
 def forecast_accuracy(stored: pd.DataFrame, actuals: pd.DataFrame,
                       lags: Sequence[int] = (1, 3, 6), season_length: int = 12,
-                      by: Sequence[str] = ("level",)) -> pd.DataFrame:
+                      by: Sequence[str] = ("level",), freq: str = cal.MONTHLY) -> pd.DataFrame:
     """WAPE, bias, MASE and FVA against seasonal naive of stored forecast runs, by `by` and lag.
 
     `stored`: period (as-of month, 'YYYY-MM' or a date), unique_id, ds, forecast, and the
@@ -64,21 +71,21 @@ def forecast_accuracy(stored: pd.DataFrame, actuals: pd.DataFrame,
     f = stored.copy()
     if "level" in by and "level" not in f.columns:
         f["level"] = "all"
-    f["period"] = _month(f["period"])
-    f["ds"] = _month(f["ds"])
-    f["lag"] = _index(f["ds"]) - _index(f["period"])
+    f["period"] = _month(f["period"], freq)
+    f["ds"] = _month(f["ds"], freq)
+    f["lag"] = _index(f["ds"], freq) - _index(f["period"], freq)
     f = f[f["lag"].isin(list(lags))]
-    a = actuals.assign(ds=_month(actuals["ds"]), y=actuals["y"].astype(float))
+    a = actuals.assign(ds=_month(actuals["ds"], freq), y=actuals["y"].astype(float))
     a = a.groupby(["unique_id", "ds"], as_index=False)["y"].sum()
     f = f.merge(a, on=["unique_id", "ds"], how="inner")
     back = np.ceil(f["lag"] / season_length).astype(int) * season_length
-    m = (_index(f["ds"]) - back).to_numpy()
-    f["bench_ds"] = pd.to_datetime({"year": m // 12, "month": m % 12 + 1, "day": 1})
+    m = (_index(f["ds"], freq) - back).to_numpy()
+    f["bench_ds"] = cal.period_dates(m, freq) if len(m) else pd.Series(dtype="datetime64[ns]")
     bench = a.rename(columns={"ds": "bench_ds", "y": "_snaive"})
     f = f.merge(bench, on=["unique_id", "bench_ds"], how="left")
     stored_bench = f["snaive"] if "snaive" in f.columns else pd.Series(np.nan, index=f.index)
     f["snaive"] = pd.to_numeric(stored_bench, errors="coerce").fillna(f["_snaive"])
-    scales = _scales(a, season_length).rename(columns={"ds": "period"})
+    scales = _scales(a, season_length, freq).rename(columns={"ds": "period"})
     f = f.merge(scales, on=["unique_id", "period"], how="left")
     f["abs_e"] = (f["forecast"] - f["y"]).abs()
     f["e"] = f["forecast"] - f["y"]
@@ -103,28 +110,37 @@ def forecast_accuracy(stored: pd.DataFrame, actuals: pd.DataFrame,
     return out[[*by, *ACCURACY_COLUMNS]].sort_values([*by, "lag"], ignore_index=True)
 
 
-def backtest_origins(history: pd.DataFrame, n: int, step: int = 1) -> list[str]:
-    """The `n` as-of months ('YYYY-MM') before the last month of `history`, `step` apart,
-    oldest first: each leaves at least one month of actuals after it."""
-    last = pd.Period(_month(history["ds"]).max(), "M")
-    return [str(last - step * k) for k in range(n, 0, -1)]
+def backtest_origins(history: pd.DataFrame, n: int, step: int = 1,
+                     freq: str = cal.MONTHLY) -> list[str]:
+    """The `n` as-of months ('YYYY-MM'; periods 'YYYY-MM-DD' for other `freq`) before the
+    last one of `history`, `step` apart, oldest first: each leaves at least one period of
+    actuals after it."""
+    if freq == cal.MONTHLY:
+        last = pd.Period(_month(history["ds"]).max(), "M")
+        return [str(last - step * k) for k in range(n, 0, -1)]
+    last = cal.period_numbers([_month(history["ds"], freq).max()], freq)[0]
+    dates = cal.period_dates([last - step * k for k in range(n, 0, -1)], freq)
+    return [d.strftime("%Y-%m-%d") for d in dates]
 
 
 def backtest_forecasts(history: pd.DataFrame, h: int, origins: int | Sequence[str],
                        forecaster: Callable[..., pd.DataFrame] | None = None,
-                       **kwargs) -> pd.DataFrame:
+                       freq: str = cal.MONTHLY, **kwargs) -> pd.DataFrame:
     """Rolling-origin backtest: for each origin (as-of month), forecast `h` months from the
     history up to it. Returns the stacked forecasts with `period` (the origin) first, in the
     shape `forecast_accuracy` reads. `forecaster(history, h=h, **kwargs)` defaults to
-    `forecast_series`; `origins` is a list of 'YYYY-MM' or a count (`backtest_origins`)."""
+    `forecast_series`; `origins` is a list of 'YYYY-MM' or a count (`backtest_origins`).
+    A `freq` other than monthly is passed on to the forecaster (periods instead of months)."""
     if forecaster is None:
         from sop.forecast.series import forecast_series as forecaster
+    if freq != cal.MONTHLY:
+        kwargs = {**kwargs, "freq": freq}
     if isinstance(origins, int):
-        origins = backtest_origins(history, origins)
-    ds = _month(history["ds"])
+        origins = backtest_origins(history, origins, freq=freq)
+    ds = _month(history["ds"], freq)
     runs = []
     for origin in origins:
-        cut = history[ds <= _month(pd.Series([origin])).iloc[0]]
+        cut = history[ds <= _month(pd.Series([origin]), freq).iloc[0]]
         if cut.empty:
             continue
         fc = forecaster(cut, h=h, **kwargs)

@@ -16,6 +16,12 @@ coherent: children sum to parents.
 forecasts (the expensive part) may be computed in chunks of whole series (`series_chunks`),
 anywhere: no series' numbers depend on the others in its chunk, as the common end month and
 the borrowed seasonal profiles (`borrowed_profiles`) are computed once and passed in.
+
+Calendars: every function takes `freq` (`sop.forecast.calendar`: "MS" monthly, the default;
+"QS" quarterly; "W-MON" weekly) and the season length defaults to the frequency's. The
+warm-up left out of the residuals is one season of periods; the short series that do not
+lend their profile are those under two years of periods; a bottom series' price is its
+revenue per unit over the last 3 months of time (the last quarter, the last 13 weeks).
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sop.forecast import calendar as cal
 from sop.forecast import models as fm
 from sop.forecast.demand import LEVELS
 from sop.forecast.reconcile import (
@@ -116,20 +123,25 @@ def _history(series: pd.DataFrame) -> pd.DataFrame:
     return series[["unique_id", "ds", "y"]].assign(group=series["category"])
 
 
-def borrowed_profiles(series: pd.DataFrame, season_length: int = 12) -> pd.DataFrame:
+def borrowed_profiles(series: pd.DataFrame, season_length: int | None = None,
+                      freq: str = cal.MONTHLY) -> pd.DataFrame:
     """The seasonal profiles (group, season, index) that short series borrow: per category
-    and pooled, from the bottom-level series with `fm.SHORT_MONTHS` months or more. Computed
-    once over the whole hierarchy and handed to every chunk's `base_forecasts`."""
+    and pooled, from the bottom-level series with `fm.SHORT_MONTHS` months (that span in
+    periods of `freq`) or more. Computed once over the whole hierarchy and handed to every
+    chunk's `base_forecasts`."""
+    season_length = season_length or cal.default_season_length(freq)
     present = set(series["level"])
     bottom_level = [lv for lv in LEVELS if lv in present][-1]
     bottoms = _history(series[series["level"] == bottom_level])
-    months = bottoms.groupby("unique_id")["ds"].transform("nunique")
-    return fm.seasonal_profiles(bottoms[months >= fm.SHORT_MONTHS], season_length)
+    periods = bottoms.groupby("unique_id")["ds"].transform("nunique")
+    return fm.seasonal_profiles(bottoms[periods >= cal.periods_in(fm.SHORT_MONTHS, freq)],
+                                season_length, freq)
 
 
 def base_forecasts(series_chunk: pd.DataFrame, h: int, end, profiles: pd.DataFrame,
-                   season_length: int = 12, level: tuple[int, ...] = (80, 95), n_jobs: int = 1,
-                   combination: tuple[str, ...] = fm.SMOOTH_MODELS) -> BaseForecasts:
+                   season_length: int | None = None, level: tuple[int, ...] = (80, 95),
+                   n_jobs: int = 1, combination: tuple[str, ...] = fm.SMOOTH_MODELS,
+                   freq: str = cal.MONTHLY) -> BaseForecasts:
     """Base forecasts (the expensive part) of some series of a `hierarchy_series` frame.
 
     Every series is forecast from its own history alone: the batch's common end month and
@@ -139,7 +151,7 @@ def base_forecasts(series_chunk: pd.DataFrame, h: int, end, profiles: pd.DataFra
     """
     fc, fitted, classes = forecasts_and_fitted(_history(series_chunk), h, season_length, level,
                                                n_jobs, profiles, end=end,
-                                               combination=combination)
+                                               combination=combination, freq=freq)
     return BaseForecasts(fc, fitted, classes)
 
 
@@ -151,21 +163,24 @@ def _joined(frames: list[pd.DataFrame], floats: list[str]) -> pd.DataFrame:
     return out.astype(dict.fromkeys(floats, "float64"))
 
 
-def reconciled_forecast(series: pd.DataFrame, h: int, season_length: int = 12,
+def reconciled_forecast(series: pd.DataFrame, h: int, season_length: int | None = None,
                         level: tuple[int, ...] = (80, 95), n_jobs: int = 1,
                         method: str = "auto",
-                        combination: tuple[str, ...] = fm.SMOOTH_MODELS) -> ReconciledForecast:
+                        combination: tuple[str, ...] = fm.SMOOTH_MODELS,
+                        freq: str = cal.MONTHLY) -> ReconciledForecast:
     """Forecast every series of a `hierarchy_series` frame (level, unique_id, region,
-    category, sku, ds, y[, revenue]) `h` months ahead and reconcile them: `base_forecasts`
-    of all the series at once, then `reconciled_from_base`."""
-    base = base_forecasts(series, h, series["ds"].max(), borrowed_profiles(series, season_length),
-                          season_length, level, n_jobs, combination)
-    return reconciled_from_base(series, [base], season_length, level, method)
+    category, sku, ds, y[, revenue]) `h` periods of `freq` ahead and reconcile them:
+    `base_forecasts` of all the series at once, then `reconciled_from_base`."""
+    season_length = season_length or cal.default_season_length(freq)
+    base = base_forecasts(series, h, series["ds"].max(),
+                          borrowed_profiles(series, season_length, freq),
+                          season_length, level, n_jobs, combination, freq)
+    return reconciled_from_base(series, [base], season_length, level, method, freq)
 
 
 def reconciled_from_base(series: pd.DataFrame, bases: list[BaseForecasts],
-                         season_length: int = 12, level: tuple[int, ...] = (80, 95),
-                         method: str = "auto") -> ReconciledForecast:
+                         season_length: int | None = None, level: tuple[int, ...] = (80, 95),
+                         method: str = "auto", freq: str = cal.MONTHLY) -> ReconciledForecast:
     """The reconciled forecast of every series of `series` from their base forecasts,
     computed in one or several chunks (`bases`, together covering each series once).
 
@@ -174,6 +189,7 @@ def reconciled_from_base(series: pd.DataFrame, bases: list[BaseForecasts],
     units over its last 3 months), added up the hierarchy like the units. Short series
     borrow their category's seasonal profile (the pooled one where there is no category).
     """
+    season_length = season_length or cal.default_season_length(freq)
     level = tuple(sorted(int(lv) for lv in level))
     num = ["forecast"] + [f"{s}_{lv}" for lv in level for s in ("lo", "hi")]
     base = _joined([b.forecast for b in bases], [*num, "snaive"])
@@ -184,7 +200,7 @@ def reconciled_from_base(series: pd.DataFrame, bases: list[BaseForecasts],
             set(base["unique_id"]) != set(attrs["unique_id"]):
         raise ValueError(f"base forecasts cover {base['unique_id'].nunique()} series of the "
                          f"{len(attrs)} in the hierarchy, not each exactly once")
-    flags = history_flags(_history(series), season_length=season_length)
+    flags = history_flags(_history(series), season_length=season_length, freq=freq)
     bottom_level = [lv for lv in LEVELS if lv in set(attrs["level"])][-1]
     model = classes.set_index("unique_id")["model"]
     s, tags = summing_matrix(attrs)
@@ -229,10 +245,11 @@ class ForecastChunks:
 
     chunks: list[pd.DataFrame]
     profiles: pd.DataFrame  # borrowed_profiles of the whole hierarchy
-    end: pd.Timestamp  # the hierarchy's last month
+    end: pd.Timestamp  # the hierarchy's last month (period)
 
 
-def forecast_chunks(series: pd.DataFrame, n: int) -> ForecastChunks:
+def forecast_chunks(series: pd.DataFrame, n: int, freq: str = cal.MONTHLY) -> ForecastChunks:
     """`series` in `n` chunks for the base forecasts (`base_forecasts` per chunk, then
     `reconciled_from_base` over all of them)."""
-    return ForecastChunks(series_chunks(series, n), borrowed_profiles(series), series["ds"].max())
+    return ForecastChunks(series_chunks(series, n), borrowed_profiles(series, freq=freq),
+                          series["ds"].max())

@@ -15,6 +15,12 @@ forecasts each series (first matching rule wins):
    ``intermittent`` (ADI >= 1.32, CV2 < 0.49) -> ``CrostonSBA``;
    ``lumpy`` (ADI >= 1.32, CV2 >= 0.49) -> ``ADIDA``;
    ``smooth`` / ``erratic`` (ADI < 1.32) -> the mean of AutoETS and AutoTheta.
+
+The spans are stated in months for monthly series (`freq="MS"`); for quarterly or weekly
+series they are the same spans of time in periods (`sop.forecast.calendar.periods_in`):
+a short history is under two years (24 months, 8 quarters, 104 weeks), a series is dead
+after half a year without sales (6 months, 2 quarters, 26 weeks) and a short series' level
+is the mean of its last half year. ADI counts periods.
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
+
+from sop.forecast import calendar as cal
 
 ADI_CUT = 1.32
 CV2_CUT = 0.49
@@ -45,9 +53,10 @@ def combination_name(members: tuple[str, ...]) -> str:
 
 
 def demand_classes(clean: pd.DataFrame, season_length: int = 12,
-                   combination: tuple[str, ...] = SMOOTH_MODELS) -> pd.DataFrame:
-    """One row per series of a cleaned frame (unique_id, ds, y; complete months, sorted):
-    n_obs, n_sales, adi, cv2, trailing_zeros, demand_class and the chosen `model`."""
+                   combination: tuple[str, ...] = SMOOTH_MODELS,
+                   freq: str = cal.MONTHLY) -> pd.DataFrame:
+    """One row per series of a cleaned frame (unique_id, ds, y; complete periods of `freq`,
+    sorted): n_obs, n_sales, adi, cv2, trailing_zeros, demand_class and the chosen `model`."""
     uid = clean["unique_id"]
     y = clean["y"].to_numpy()
     g = clean.groupby("unique_id", sort=False)
@@ -64,7 +73,7 @@ def demand_classes(clean: pd.DataFrame, season_length: int = 12,
     out["cv2"] = (var / mean**2).fillna(0.0)
     out["trailing_zeros"] = (out["n_obs"] - 1 - last).fillna(out["n_obs"]).astype(int)
     interval = ((last - first + 1) / n_sales).fillna(np.inf)
-    dead = (out["n_sales"] == 0) | ((out["trailing_zeros"] >= DEAD_MONTHS)
+    dead = (out["n_sales"] == 0) | ((out["trailing_zeros"] >= cal.periods_in(DEAD_MONTHS, freq))
                                     & (out["trailing_zeros"] >= 2 * interval))
     lagged = g["y"].shift(season_length)
     in_last = g.cumcount(ascending=False) < season_length
@@ -76,15 +85,15 @@ def demand_classes(clean: pd.DataFrame, season_length: int = 12,
     out["demand_class"] = np.where(dead, "zero", sb)
     smooth_model = combination_name(combination)
     out["model"] = np.select(
-        [dead, out["n_obs"] < SHORT_MONTHS, periodic,
+        [dead, out["n_obs"] < cal.periods_in(SHORT_MONTHS, freq), periodic,
          out["demand_class"] == "intermittent", out["demand_class"] == "lumpy"],
         [ZERO, PROFILE, PERIODIC, INTERMITTENT_MODEL["intermittent"], INTERMITTENT_MODEL["lumpy"]],
         default=smooth_model)
     return out.rename_axis("unique_id").reset_index()
 
 
-def _season_pos(ds: pd.Series, season_length: int) -> np.ndarray:
-    return ((ds.dt.year * 12 + ds.dt.month - 1) % season_length).to_numpy()
+def _season_pos(ds: pd.Series, season_length: int, freq: str = cal.MONTHLY) -> np.ndarray:
+    return cal.season_positions(ds, season_length, freq)
 
 
 def _indices(values: np.ndarray, season_pos: np.ndarray, season_length: int) -> np.ndarray | None:
@@ -103,10 +112,12 @@ def _indices(values: np.ndarray, season_pos: np.ndarray, season_length: int) -> 
     return idx / idx.mean()
 
 
-def seasonal_profiles(history: pd.DataFrame, season_length: int = 12) -> pd.DataFrame:
+def seasonal_profiles(history: pd.DataFrame, season_length: int = 12,
+                      freq: str = cal.MONTHLY) -> pd.DataFrame:
     """Seasonal indices (group, season, index) from the summed history of each group.
 
-    `history` has unique_id, ds, y and optionally `group` (e.g. the category). Every group
+    `history` has unique_id, ds (period starts of `freq`), y and optionally `group` (e.g.
+    the category). Every group
     whose summed series spans two seasons gets its indices; the pooled profile (group "*")
     comes from all series summed and is flat (all 1) when even that is too short.
     """
@@ -120,9 +131,9 @@ def seasonal_profiles(history: pd.DataFrame, season_length: int = 12) -> pd.Data
     for key, summed in groups.items():
         if summed.empty:
             continue
-        full = summed.set_index("ds")["y"].asfreq("MS", fill_value=0.0)
-        idx = _indices(full.to_numpy(), _season_pos(full.index.to_series(), season_length),
-                       season_length)
+        full = summed.set_index("ds")["y"].asfreq(freq, fill_value=0.0)
+        idx = _indices(full.to_numpy(),
+                       _season_pos(full.index.to_series(), season_length, freq), season_length)
         if idx is None and key == POOLED:
             idx = np.ones(season_length)
         if idx is not None:
@@ -145,29 +156,31 @@ def _profile_for(profiles: pd.DataFrame, group, season_length: int) -> np.ndarra
 
 def profile_forecasts(clean: pd.DataFrame, groups: pd.Series, profiles: pd.DataFrame,
                       future: pd.DatetimeIndex, level: tuple[int, ...],
-                      season_length: int = 12) -> tuple[pd.DataFrame, pd.DataFrame]:
+                      season_length: int = 12,
+                      freq: str = cal.MONTHLY) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Level x borrowed seasonal profile for short series: (forecast rows, fitted rows).
 
     Intervals: normal, with the spread of the deseasonalised months around the level
     (100% of the level when there are under three months), widening with sqrt(step).
     """
-    fut_pos = _season_pos(future.to_series(), season_length)
+    fut_pos = _season_pos(future.to_series(), season_length, freq)
+    recent = cal.periods_in(RECENT_MONTHS, freq)
     steps = np.sqrt(np.arange(1, len(future) + 1))
     fcs, fits = [], []
     for uid, part in clean.groupby("unique_id", sort=False):
         idx = _profile_for(profiles, groups.get(uid), season_length)
         y = part["y"].to_numpy(dtype=float)
-        hist_idx = idx[_season_pos(part["ds"], season_length)]
+        hist_idx = idx[_season_pos(part["ds"], season_length, freq)]
         d = y / hist_idx
-        lvl = d[-RECENT_MONTHS:].mean()
-        sd = d[-RECENT_MONTHS:].std(ddof=1) if len(d) >= 3 else lvl
+        lvl = d[-recent:].mean()
+        sd = d[-recent:].std(ddof=1) if len(d) >= 3 else lvl
         mean = lvl * idx[fut_pos]
         row = {"unique_id": uid, "ds": future, "forecast": mean}
         for lv in level:
             half = z_value(lv) * sd * idx[fut_pos] * steps
             row[f"lo_{lv}"], row[f"hi_{lv}"] = mean - half, mean + half
         fcs.append(pd.DataFrame(row))
-        prior = pd.Series(d).rolling(RECENT_MONTHS, min_periods=1).mean().shift(1).to_numpy()
+        prior = pd.Series(d).rolling(recent, min_periods=1).mean().shift(1).to_numpy()
         fits.append(pd.DataFrame({"unique_id": uid, "ds": part["ds"].to_numpy(),
                                   "fitted": prior * hist_idx}))
     return _concat(fcs), _concat(fits)

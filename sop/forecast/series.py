@@ -10,6 +10,14 @@ negative values are clipped to 0; days are moved to their month start and severa
 one month are summed; every series runs monthly from its first row to the common end (the
 latest month in the frame, or `end`) with months without a row filled with 0; rows after
 `end` are ignored.
+
+Calendars (`freq`, see `sop.forecast.calendar`): monthly ("MS", the default), quarterly
+("QS") or weekly ("W-MON"). The rules above then read in the series' periods: dates move
+to the start of their quarter or to the Monday of their week, several rows of one period
+are summed, periods without a row are filled with 0, and the forecast dates are the next
+quarter starts or Mondays. The season length defaults to the frequency's (12, 4, 52), and
+the short-history and dead-series spans are the same spans of time in periods (two years;
+half a year).
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from statsforecast import StatsForecast
 from statsforecast.models import ADIDA, AutoARIMA, AutoCES, AutoETS, AutoTheta, CrostonSBA
 from statsforecast.models import SeasonalNaive as SNaiveModel
 
+from sop.forecast import calendar as cal
 from sop.forecast import models as fm
 
 FLAG_RULES: dict[str, str] = {
@@ -38,18 +47,16 @@ FLAG_COLUMNS = ("unique_id", "flag", "rows")
 PARALLEL_MIN_SERIES = 200
 
 
-def _months(ds: pd.Series) -> np.ndarray:
-    return (ds.dt.year * 12 + ds.dt.month - 1).to_numpy()
-
-
 def _flag(counts: pd.Series, flag: str) -> pd.DataFrame:
     counts = counts[counts > 0]
     return pd.DataFrame({"unique_id": counts.index, "flag": flag, "rows": counts.to_numpy()})
 
 
-def clean_history(history: pd.DataFrame, end=None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(clean, flags): complete monthly series (unique_id, ds, y[, group]) sorted by
-    unique_id and ds, and one flag row per series and rule applied (unique_id, flag, rows)."""
+def clean_history(history: pd.DataFrame, end=None,
+                  freq: str = cal.MONTHLY) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(clean, flags): complete series of `freq` periods (unique_id, ds, y[, group]) sorted
+    by unique_id and ds, and one flag row per series and rule applied (unique_id, flag, rows)."""
+    cal.checked_freq(freq)
     cols = ["unique_id", "ds", "y"] + (["group"] if "group" in history.columns else [])
     h = history[cols].copy()
     h["ds"] = pd.to_datetime(h["ds"], errors="coerce")
@@ -61,12 +68,12 @@ def clean_history(history: pd.DataFrame, end=None) -> tuple[pd.DataFrame, pd.Dat
     flags.append(_flag(h["y"].isna().groupby(h["unique_id"]).sum(), "missing_value"))
     flags.append(_flag((h["y"] < 0).groupby(h["unique_id"]).sum(), "negative_value"))
     h["y"] = h["y"].fillna(0.0).clip(lower=0.0).astype("float64")
-    h["ds"] = h["ds"].dt.to_period("M").dt.to_timestamp()
+    h["ds"] = cal.period_starts(h["ds"], freq)
     dup = h.duplicated(["unique_id", "ds"], keep=False)
     flags.append(_flag(dup.groupby(h["unique_id"]).sum(), "duplicate_month"))
     groups = h.groupby("unique_id")["group"].first() if "group" in h.columns else None
     h = h.groupby(["unique_id", "ds"], as_index=False, sort=True)["y"].sum()
-    end = pd.Timestamp(end).to_period("M").to_timestamp() if end is not None else h["ds"].max()
+    end = cal.period_start(end, freq) if end is not None else h["ds"].max()
     after = h["ds"] > end
     flags.append(_flag(after.groupby(h["unique_id"]).sum(), "after_end"))
     h = h[~after]
@@ -75,12 +82,11 @@ def clean_history(history: pd.DataFrame, end=None) -> tuple[pd.DataFrame, pd.Dat
         clean = pd.DataFrame({"unique_id": pd.Series(dtype=object),
                               "ds": pd.Series(dtype="datetime64[ns]"), "y": pd.Series(dtype=float)})
     else:
-        start = _months(firsts)
-        n = _months(pd.Series([end])).item() - start + 1
+        start = cal.period_numbers(firsts, freq)
+        n = cal.period_numbers([end], freq).item() - start + 1
         uid = np.repeat(firsts.index.to_numpy(), n)
         m = np.repeat(start, n) + (np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n))
-        grid = pd.DataFrame({"unique_id": uid, "ds": pd.to_datetime(
-            {"year": m // 12, "month": m % 12 + 1, "day": 1})})
+        grid = pd.DataFrame({"unique_id": uid, "ds": cal.period_dates(m, freq)})
         clean = grid.merge(h, on=["unique_id", "ds"], how="left")
         flags.append(_flag(clean["y"].isna().groupby(clean["unique_id"]).sum(), "gap_filled"))
         clean["y"] = clean["y"].fillna(0.0)
@@ -91,12 +97,15 @@ def clean_history(history: pd.DataFrame, end=None) -> tuple[pd.DataFrame, pd.Dat
     return clean, flags.astype({"rows": int})
 
 
-def history_flags(history: pd.DataFrame, end=None, season_length: int = 12) -> pd.DataFrame:
-    """Every cleaning rule applied and every short or zero series (unique_id, flag, rows)."""
-    clean, flags = clean_history(history, end)
+def history_flags(history: pd.DataFrame, end=None, season_length: int | None = None,
+                  freq: str = cal.MONTHLY) -> pd.DataFrame:
+    """Every cleaning rule applied and every short or zero series (unique_id, flag, rows);
+    `season_length` defaults to the frequency's."""
+    season_length = season_length or cal.default_season_length(freq)
+    clean, flags = clean_history(history, end, freq)
     if clean.empty:
         return flags
-    cls = fm.demand_classes(clean, season_length)
+    cls = fm.demand_classes(clean, season_length, freq=freq)
     model = cls.set_index("unique_id")["model"]
     n_obs = cls.set_index("unique_id")["n_obs"]
     extra = [_flag(n_obs[model == fm.PROFILE], "short_history"),
@@ -121,19 +130,19 @@ _SF_MODELS = {
 }
 
 
-def _run(clean, models, h, level, n_jobs, fitted, season_length):
+def _run(clean, models, h, level, n_jobs, fitted, season_length, freq=cal.MONTHLY):
     if clean["unique_id"].nunique() < PARALLEL_MIN_SERIES:
         n_jobs = 1  # a process pool costs more than it saves on a few series
-    sf = StatsForecast(models=models, freq="MS", n_jobs=n_jobs,
+    sf = StatsForecast(models=models, freq=freq, n_jobs=n_jobs,
                        fallback_model=SNaiveModel(season_length))
     fc = sf.forecast(df=clean[["unique_id", "ds", "y"]], h=h, level=list(level) or None,
                      fitted=fitted)
     return fc, (sf.forecast_fitted_values() if fitted else None)
 
 
-def _combination(clean, members, h, level, n_jobs, fitted, season_length):
+def _combination(clean, members, h, level, n_jobs, fitted, season_length, freq=cal.MONTHLY):
     fc, fit = _run(clean, [_SF_MODELS[m](season_length) for m in members], h, level, n_jobs,
-                   fitted, season_length)
+                   fitted, season_length, freq)
     out = fc[["unique_id", "ds"]].assign(forecast=fc[list(members)].mean(axis=1))
     for lv in level:
         for side in ("lo", "hi"):
@@ -143,9 +152,9 @@ def _combination(clean, members, h, level, n_jobs, fitted, season_length):
     return out, fits
 
 
-def _intermittent(clean, chosen, h, level, n_jobs):
+def _intermittent(clean, chosen, h, level, n_jobs, freq=cal.MONTHLY):
     """CrostonSBA or ADIDA per series; normal intervals from the one-step residual spread."""
-    fc, fit = _run(clean, [CrostonSBA(), ADIDA()], h, (), n_jobs, True, 1)
+    fc, fit = _run(clean, [CrostonSBA(), ADIDA()], h, (), n_jobs, True, 1, freq)
     pick_fc = fc["unique_id"].map(chosen).to_numpy()
     pick_fit = fit["unique_id"].map(chosen).to_numpy()
     out = fc[["unique_id", "ds"]].assign(
@@ -170,34 +179,37 @@ def _periodic(clean, future, level, season_length):
     return out, fits
 
 
-def forecasts_and_fitted(history: pd.DataFrame, h: int, season_length: int = 12,
+def forecasts_and_fitted(history: pd.DataFrame, h: int, season_length: int | None = None,
                          level: tuple[int, ...] = (80, 95), n_jobs: int = 1,
                          profiles: pd.DataFrame | None = None, end=None,
                          combination: tuple[str, ...] = fm.SMOOTH_MODELS,
-                         fitted: bool = True) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+                         fitted: bool = True, freq: str = cal.MONTHLY,
+                         ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(forecast, fitted, classes): `forecast_series`'s frame, the in-sample one-step fitted
     values (unique_id, ds, y, fitted; NaN where a model has none; 0 for Zero series) and
     `demand_classes` of the cleaned series."""
+    season_length = season_length or cal.default_season_length(freq)
     level = tuple(sorted(int(lv) for lv in level))
     num = ["forecast"] + [f"{s}_{lv}" for lv in level for s in ("lo", "hi")]
-    clean, _ = clean_history(history, end)
+    clean, _ = clean_history(history, end, freq)
     if clean.empty:
         return (pd.DataFrame(columns=["unique_id", "ds", *num, "model", "snaive"]),
                 pd.DataFrame(columns=["unique_id", "ds", "y", "fitted"]), pd.DataFrame())
     end = clean["ds"].max()
-    future = pd.date_range(end + pd.DateOffset(months=1), periods=h, freq="MS")
-    classes = fm.demand_classes(clean, season_length, combination)
+    future = cal.future_periods(end, h, freq)
+    classes = fm.demand_classes(clean, season_length, combination, freq)
     model = classes.set_index("unique_id")["model"]
     by_model = clean["unique_id"].map(model)
     parts, fits = [], []
     smooth = clean[by_model == fm.combination_name(combination)]
     if not smooth.empty:
-        fc, fit = _combination(smooth, combination, h, level, n_jobs, fitted, season_length)
+        fc, fit = _combination(smooth, combination, h, level, n_jobs, fitted, season_length,
+                               freq)
         parts.append(fc)
         fits.append(fit)
     sparse = clean[by_model.isin(fm.INTERMITTENT_MODEL.values())]
     if not sparse.empty:
-        fc, fit = _intermittent(sparse, model, h, level, n_jobs)
+        fc, fit = _intermittent(sparse, model, h, level, n_jobs, freq)
         parts.append(fc)
         fits.append(fit)
     periodic = clean[by_model == fm.PERIODIC]
@@ -208,10 +220,11 @@ def forecasts_and_fitted(history: pd.DataFrame, h: int, season_length: int = 12,
     short = clean[by_model == fm.PROFILE]
     if not short.empty:
         if profiles is None:  # from the series long enough to have a profile of their own
-            profiles = fm.seasonal_profiles(clean[by_model != fm.PROFILE], season_length)
+            profiles = fm.seasonal_profiles(clean[by_model != fm.PROFILE], season_length, freq)
         groups = clean.groupby("unique_id")["group"].first() if "group" in clean.columns \
             else pd.Series(dtype=object)
-        fc, fit = fm.profile_forecasts(short, groups, profiles, future, level, season_length)
+        fc, fit = fm.profile_forecasts(short, groups, profiles, future, level, season_length,
+                                       freq)
         parts.append(fc)
         fits.append(fit)
     zero_ids = model.index[model == fm.ZERO]
@@ -239,11 +252,14 @@ def forecasts_and_fitted(history: pd.DataFrame, h: int, season_length: int = 12,
     return out[["unique_id", "ds", *num, "model", "snaive"]], fitted_frame, classes
 
 
-def forecast_series(history: pd.DataFrame, h: int, season_length: int = 12,
+def forecast_series(history: pd.DataFrame, h: int, season_length: int | None = None,
                     level: tuple[int, ...] = (80, 95), n_jobs: int = 1,
                     profiles: pd.DataFrame | None = None, end=None,
-                    combination: tuple[str, ...] = fm.SMOOTH_MODELS) -> pd.DataFrame:
-    """Forecast every series of `history` (unique_id, ds month, y[, group]) `h` months ahead.
+                    combination: tuple[str, ...] = fm.SMOOTH_MODELS,
+                    freq: str = cal.MONTHLY) -> pd.DataFrame:
+    """Forecast every series of `history` (unique_id, ds, y[, group]) `h` periods of `freq`
+    (months by default; "QS" quarters, "W-MON" weeks) ahead; `season_length` defaults to
+    the frequency's (12, 4, 52).
 
     Returns a new frame: unique_id, ds, forecast, lo_<level>, hi_<level> for each level,
     model (the model chosen for the series) and snaive (the seasonal-naive benchmark). No
@@ -256,5 +272,5 @@ def forecast_series(history: pd.DataFrame, h: int, season_length: int = 12,
     `history_flags`, which lists what they changed.
     """
     fc, _, _ = forecasts_and_fitted(history, h, season_length, level, n_jobs, profiles, end,
-                                    combination, fitted=False)
+                                    combination, fitted=False, freq=freq)
     return fc
