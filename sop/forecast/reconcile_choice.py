@@ -101,8 +101,8 @@ def reconciliation_backtest(cv: pd.DataFrame, fitted: pd.DataFrame, s: SMatrix,
         known = _fitted_at(fitted, cutoff)
         scale = seasonal_scales(known, season_length)
         truth = origin[["unique_id", "ds", "y"]].assign(
-            cutoff=cutoff, scale=lambda f: f["unique_id"].map(scale),
-            step=lambda f: f.groupby("unique_id")["ds"].rank(method="first").astype(int))
+            cutoff=cutoff, scale=origin["unique_id"].map(scale),
+            step=origin.groupby("unique_id")["ds"].rank(method="first").astype(int))
         for m in run:
             rec = reconciled_by(m, origin[["unique_id", "ds", "forecast"]], known, s, tags,
                                 attrs, nonnegative)
