@@ -56,7 +56,7 @@ def spec_name(rule: str, members: tuple[str, ...], weights: tuple[float, ...] = 
         return members[0]
     if rule == "median":
         return f"median({', '.join(members)})"
-    return "weighted(" + ", ".join(f"{m} {w:.2f}" for m, w in zip(members, weights)) + ")"
+    return "weighted(" + ", ".join(f"{m} {w:.2f}" for m, w in zip(members, weights, strict=True)) + ")"
 
 
 def inverse_error_weights(errors) -> tuple[float, ...]:
