@@ -174,8 +174,9 @@ def chosen_models(scores: pd.DataFrame, cv: pd.DataFrame, groups: pd.Series | No
     return out.sort_values("unique_id", ignore_index=True)
 
 
-def _apply(frame: pd.DataFrame, choice: pd.DataFrame, suffix: str = "") -> np.ndarray:
-    """The chosen spec's values on the rows of `frame` (a member column per model)."""
+def chosen_values(frame: pd.DataFrame, choice: pd.DataFrame, suffix: str = "") -> np.ndarray:
+    """Each row's value of its series' chosen model or combination, from the member columns
+    (``<member><suffix>``) of `frame`; NaN for series without a choice."""
     out = np.full(len(frame), np.nan)
     spec = choice.set_index("unique_id")["model"]
     keyed = frame["unique_id"].map(spec)
@@ -212,13 +213,13 @@ def selected_forecasts(clean: pd.DataFrame, choice: pd.DataFrame, h: int, season
                           fitted=True)
         raw_fit = sf.forecast_fitted_values().reset_index(drop=True)
         raw = raw.reset_index(drop=True)
-        fc = raw[["unique_id", "ds"]].assign(forecast=_apply(raw, part))
-        fit = raw_fit[["unique_id", "ds"]].assign(fitted=_apply(raw_fit, part))
+        fc = raw[["unique_id", "ds"]].assign(forecast=chosen_values(raw, part))
+        fit = raw_fit[["unique_id", "ds"]].assign(fitted=chosen_values(raw_fit, part))
         resid_sd = (raw_fit["y"] - fit["fitted"]).groupby(raw_fit["unique_id"]).std(ddof=1)
         for lv in level:
             if native:
-                fc[f"lo_{lv}"] = _apply(raw, part, f"-lo-{lv}")
-                fc[f"hi_{lv}"] = _apply(raw, part, f"-hi-{lv}")
+                fc[f"lo_{lv}"] = chosen_values(raw, part, f"-lo-{lv}")
+                fc[f"hi_{lv}"] = chosen_values(raw, part, f"-hi-{lv}")
             else:
                 half = z_value(lv) * fc["unique_id"].map(resid_sd).fillna(fc["forecast"])
                 fc[f"lo_{lv}"], fc[f"hi_{lv}"] = fc["forecast"] - half, fc["forecast"] + half
@@ -233,7 +234,8 @@ def selected_forecasts(clean: pd.DataFrame, choice: pd.DataFrame, h: int, season
     if cv is not None:
         mine = cv[cv["unique_id"].isin(choice["unique_id"])].reset_index(drop=True)
         mine = mine[mine["unique_id"].isin(choice.loc[choice["mase"].notna(), "unique_id"])]
-        backtest = mine[["unique_id", "cutoff", "ds", "y"]].assign(forecast=_apply(mine, choice))
+        backtest = mine[["unique_id", "cutoff", "ds", "y"]].assign(
+            forecast=chosen_values(mine, choice))
     return (forecast.sort_values(["unique_id", "ds"], ignore_index=True),
             fitted_frame.sort_values(["unique_id", "ds"], ignore_index=True),
             backtest.reset_index(drop=True))
