@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         *t, fc = timed(forecast_series, df, h=args.h, n_jobs=args.n_jobs, choose=False)
         our_times.append(tuple(t))
         if args.choose:
-            *t, chosen = timed(forecast_series, df, h=args.h, n_jobs=args.n_jobs)
+            *t, chosen = timed(forecast_series, df, h=args.h, n_jobs=args.n_jobs, choose=True)
             chose_times.append(tuple(t))
     t_raw, t_ours = min(w for w, _ in raw_times), min(w for w, _ in our_times)
     c_raw, c_ours = min(c for _, c in raw_times), min(c for _, c in our_times)

@@ -186,7 +186,7 @@ def forecasts_and_fitted(history: pd.DataFrame, h: int, season_length: int = 12,
                          profiles: pd.DataFrame | None = None, end=None,
                          combination: tuple[str, ...] = fm.SMOOTH_MODELS,
                          fitted: bool = True,
-                         choose: bool = True) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+                         choose: bool = False) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(forecast, fitted, classes): `forecast_series`'s frame, the in-sample one-step fitted
     values (unique_id, ds, y, fitted; NaN where a model has none; 0 for Zero series) and
     `demand_classes` of the cleaned series. With `choose`, smooth and erratic series long
@@ -266,7 +266,7 @@ def forecast_series(history: pd.DataFrame, h: int, season_length: int = 12,
                     level: tuple[int, ...] = (80, 95), n_jobs: int = 1,
                     profiles: pd.DataFrame | None = None, end=None,
                     combination: tuple[str, ...] = fm.SMOOTH_MODELS,
-                    choose: bool = True) -> pd.DataFrame:
+                    choose: bool = False) -> pd.DataFrame:
     """Forecast every series of `history` (unique_id, ds month, y[, group]) `h` months ahead.
 
     Returns a new frame: unique_id, ds, forecast, lo_<level>, hi_<level> for each level,
