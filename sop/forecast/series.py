@@ -30,6 +30,7 @@ from statsforecast.models import SeasonalNaive as SNaiveModel
 
 from sop.forecast import calendar as cal
 from sop.forecast import models as fm
+from sop.forecast import selection as sel
 
 FLAG_RULES: dict[str, str] = {
     "dropped_key": "rows without a unique_id or a valid month were dropped",
@@ -179,15 +180,27 @@ def _periodic(clean, future, level, season_length):
     return out, fits
 
 
+def _pool_groups(clean: pd.DataFrame, classes: pd.DataFrame) -> pd.Series:
+    """unique_id -> demand class, and the series' group where `clean` has one."""
+    label = classes.set_index("unique_id")["demand_class"].astype(str)
+    label = label[label.index.isin(clean["unique_id"])]
+    if "group" in clean.columns:
+        group = clean.groupby("unique_id")["group"].first().astype(str)
+        label = label + "|" + label.index.map(group).fillna("*")
+    return label
+
+
 def forecasts_and_fitted(history: pd.DataFrame, h: int, season_length: int | None = None,
                          level: tuple[int, ...] = (80, 95), n_jobs: int = 1,
                          profiles: pd.DataFrame | None = None, end=None,
                          combination: tuple[str, ...] = fm.SMOOTH_MODELS,
-                         fitted: bool = True, freq: str = cal.MONTHLY,
+                         fitted: bool = True, freq: str = cal.MONTHLY, choose: bool = False,
                          ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(forecast, fitted, classes): `forecast_series`'s frame, the in-sample one-step fitted
     values (unique_id, ds, y, fitted; NaN where a model has none; 0 for Zero series) and
-    `demand_classes` of the cleaned series."""
+    `demand_classes` of the cleaned series. With `choose`, smooth and erratic series long
+    enough get the model or combination their backtest chooses (`sop.forecast.selection`,
+    pooled per demand class and group); the others keep the mean of `combination`."""
     season_length = season_length or cal.default_season_length(freq)
     level = tuple(sorted(int(lv) for lv in level))
     num = ["forecast"] + [f"{s}_{lv}" for lv in level for s in ("lo", "hi")]
@@ -202,6 +215,15 @@ def forecasts_and_fitted(history: pd.DataFrame, h: int, season_length: int | Non
     by_model = clean["unique_id"].map(model)
     parts, fits = [], []
     smooth = clean[by_model == fm.combination_name(combination)]
+    if choose and not smooth.empty:
+        fc, fit, choice, _ = sel.chosen_forecasts(smooth, _pool_groups(smooth, classes), h,
+                                                  season_length, freq, level, n_jobs)
+        if len(choice):
+            parts.append(fc)
+            fits.append(fit)
+            model = model.where(~model.index.isin(choice["unique_id"]),
+                                model.index.map(choice.set_index("unique_id")["model"]))
+            smooth = smooth[~smooth["unique_id"].isin(choice["unique_id"])]
     if not smooth.empty:
         fc, fit = _combination(smooth, combination, h, level, n_jobs, fitted, season_length,
                                freq)
@@ -256,7 +278,7 @@ def forecast_series(history: pd.DataFrame, h: int, season_length: int | None = N
                     level: tuple[int, ...] = (80, 95), n_jobs: int = 1,
                     profiles: pd.DataFrame | None = None, end=None,
                     combination: tuple[str, ...] = fm.SMOOTH_MODELS,
-                    freq: str = cal.MONTHLY) -> pd.DataFrame:
+                    freq: str = cal.MONTHLY, choose: bool = False) -> pd.DataFrame:
     """Forecast every series of `history` (unique_id, ds, y[, group]) `h` periods of `freq`
     (months by default; "QS" quarters, "W-MON" weeks) ahead; `season_length` defaults to
     the frequency's (12, 4, 52).
@@ -268,9 +290,10 @@ def forecast_series(history: pd.DataFrame, h: int, season_length: int | None = N
     (group, season, index; see `seasonal_profiles`) to borrow from elsewhere. Every series
     ends at `end` (default: the latest month in `history`). `n_jobs` goes to statsforecast;
     `combination` names the models averaged for smooth and erratic series (any of AutoETS,
-    AutoTheta, AutoARIMA, AutoCES). Cleaning rules: see the module docstring and
+    AutoTheta, AutoARIMA, AutoCES) for the series `choose` leaves to the rule (see
+    `forecasts_and_fitted`). Cleaning rules: see the module docstring and
     `history_flags`, which lists what they changed.
     """
     fc, _, _ = forecasts_and_fitted(history, h, season_length, level, n_jobs, profiles, end,
-                                    combination, fitted=False, freq=freq)
+                                    combination, fitted=False, freq=freq, choose=choose)
     return fc

@@ -32,7 +32,7 @@ def test_perfectly_seasonal_series_is_forecast_exactly_and_input_is_untouched():
 def test_noisy_seasonal_series_gets_the_ets_theta_combination_with_intervals():
     rng = np.random.default_rng(3)
     hist = series("n", np.tile(PATTERN, 5) * 10 * rng.uniform(0.95, 1.05, 60))
-    fc = forecast_series(hist, h=12)
+    fc = forecast_series(hist, h=12, choose=False)
     assert (fc["model"] == "AutoETS+AutoTheta").all()
     np.testing.assert_allclose(fc["forecast"], PATTERN * 10, rtol=0.15)
     assert (fc["lo_95"] <= fc["lo_80"]).all() and (fc["lo_80"] <= fc["forecast"]).all()
