@@ -99,6 +99,8 @@ SCALE_ARGS ?= --scales small medium large --dbs sqlite postgresql
 bench: $(STAMP)  ## benchmarks (not tests); the scale table is written, the others by hand
 	$(BIN)/python -m bench.validation_speed
 	$(BIN)/python -m bench.forecast_aus_retail
+	$(BIN)/python -m bench.forecast_tourism
+	$(BIN)/python -m bench.forecast_reconcile
 	$(BIN)/python -m bench.forecast_speed
 	$(BIN)/python -m bench.scale $(SCALE_ARGS) --out bench/results/scale.json
 

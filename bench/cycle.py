@@ -41,7 +41,12 @@ def direct_cycle(config: Config, period: str, meter: Meter, run_id: str, today: 
     from sop.alerts.push import push_alerts
     from sop.alerts.store import settled_alerts
     from sop.contracts import CYCLE_DATASETS
-    from sop.forecast.hierarchy import base_forecasts, forecast_chunks, reconciled_from_base
+    from sop.forecast.hierarchy import (
+        backtest_chunks,
+        base_forecasts,
+        forecast_chunks,
+        reconciled_from_base,
+    )
     from sop.ingest.sources import read_all
     from sop.ingest.staging import staged_as_of
     from sop.items.store import stored_items
@@ -66,11 +71,16 @@ def direct_cycle(config: Config, period: str, meter: Meter, run_id: str, today: 
     with meter.stage("plan"):
         monthly, series = planning.demand_history(data, period, config.planning)
         with meter.stage("forecast"):  # forecast-chunks, base-forecast, reconcile-forecast
-            parts = forecast_chunks(series, config.runner.forecast_chunks)
-            bases = [base_forecasts(chunk, config.planning.horizon_months, parts.end,
-                                    parts.profiles, n_jobs=config.runner.forecast_jobs)
-                     for chunk in parts.chunks]
-            forecast = reconciled_from_base(series, bases)
+            def based(parts):
+                return [base_forecasts(chunk, config.planning.horizon_months, parts.end,
+                                       parts.profiles, n_jobs=config.runner.forecast_jobs)
+                        for chunk in parts.chunks]
+
+            bases = based(forecast_chunks(series, config.runner.forecast_chunks))
+            backtests = [(cut, based(p)) for cut, p in backtest_chunks(
+                series, config.runner.forecast_chunks, config.planning.backtest_origins,
+                config.planning.backtest_max_series)]
+            forecast = reconciled_from_base(series, bases, backtests=backtests)
         plan = planning.cycle_plan(engine, data, period, monthly, series, forecast,  # build-plan
                                    config.planning, config.thresholds, tuple(gate.notes))
     with meter.stage("settle_alerts"):  # settle-alerts

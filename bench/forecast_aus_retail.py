@@ -30,7 +30,9 @@ from statsforecast import StatsForecast
 from statsforecast.models import AutoETS
 from utilsforecast.losses import mase
 
+from sop.forecast.backtest import backtest_cutoffs, series_at
 from sop.forecast.hierarchy import base_forecasts, borrowed_profiles, reconciled_from_base
+from sop.forecast.intervals import interval_coverage
 from sop.forecast.models import SMOOTH_MODELS
 from sop.forecast.reconcile import summing_matrix
 
@@ -123,22 +125,44 @@ def run(states: tuple[str, ...] | None = None, n_jobs: int = 1, reference: bool 
         rows["AutoETS base"] = mase_by_level(base, test, train)
         rows["AutoETS + MinTrace(mint_shrink)"] = mase_by_level(mint, test, train)
     t0 = time.perf_counter()
-    base = base_forecasts(train, H, train["ds"].max(), borrowed_profiles(train),
-                          n_jobs=n_jobs, combination=combination)
-    ours = reconciled_from_base(train, [base])  # = reconciled_forecast(train, h=H, ...)
+
+    def based(cut: pd.DataFrame):
+        return base_forecasts(cut, H, cut["ds"].max(), borrowed_profiles(cut), n_jobs=n_jobs,
+                              combination=combination)
+
+    base = based(train)
+    backtests = [(c, [based(series_at(train, c))]) for c in backtest_cutoffs(train)]
+    # = reconciled_forecast(train, h=H, ...): the reconciliation and ranges the backtest chose
+    ours = reconciled_from_base(train, [base], backtests=backtests)
     info["project_seconds"] = time.perf_counter() - t0
+    rule = reconciled_from_base(train, [base])  # the same base forecasts, no backtest
+    rows[f"project, without the backtest: {rule.method}"] = mase_by_level(rule.forecast, test,
+                                                                           train)
+    info["reason"] = ours.reason
+    info["backtest"] = ours.backtest
+    info["coverage"] = coverage_by_level(ours.forecast, test)
+    info["coverage_rule"] = coverage_by_level(rule.forecast, test)
     # the method the project uses beyond DENSE_MAX_SERIES series, on the same base forecasts
     large = reconciled_from_base(train, [base], method="wls_var")
     info["large_hierarchy_method"] = large.method
     info["method"] = ours.method
     info["models"] = ours.forecast.drop_duplicates("unique_id")["model"].value_counts().to_dict()
-    rows["project: reconciled_forecast"] = mase_by_level(ours.forecast, test, train)
+    rows["project: reconciled_forecast (backtest choice)"] = mase_by_level(ours.forecast, test,
+                                                                            train)
     rows[f"project, large-hierarchy path: {large.method}"] = mase_by_level(
         large.forecast, test, train)
     table = pd.DataFrame(rows).T.rename(columns=LEVEL_NAMES)
     info["n_series"] = {LEVEL_NAMES[k]: int(v) for k, v in
                         train.drop_duplicates("unique_id")["level"].value_counts().items()}
     return table, info
+
+
+def coverage_by_level(fc: pd.DataFrame, test: pd.DataFrame) -> pd.DataFrame:
+    """Share of the holdout's actuals inside the 80 % and 95 % ranges, per level (rows) and
+    range (columns), in percent."""
+    cov = interval_coverage(fc, test[["level", "unique_id", "ds", "y"]])
+    out = cov.pivot(index="level", columns="interval", values="coverage") * 100
+    return out.rename(index=LEVEL_NAMES).rename(columns=lambda c: f"{c} %")
 
 
 def markdown(table: pd.DataFrame) -> str:
@@ -177,10 +201,17 @@ def main(argv: list[str] | None = None) -> int:
     print("project forecast stage: {:.1f} s".format(info["project_seconds"]) + (
         "; AutoETS reference: {:.1f} s".format(info["reference_seconds"])
         if "reference_seconds" in info else ""))
+    print(f"why: {info['reason']}")
+    print("\nbacktest (MASE over the origins before 2018):")
+    print(info["backtest"].round(3).to_string(index=False))
+    print("\ncoverage of 2018 (percent of actuals inside the ranges), backtest-calibrated:")
+    print(info["coverage"].round(1).to_string())
+    print("\nthe models' own ranges, moved with the reconciliation (no backtest):")
+    print(info["coverage_rule"].round(1).to_string())
     goal = {"total": 0.246, "state": 0.456, "state x industry": 0.732}
-    ours = table.loc["project: reconciled_forecast"]
-    beats = all(ours[k] < v for k, v in goal.items())
-    print("beats the best reference at every level: " + ("yes" if beats else "no"))
+    ours = table.loc["project: reconciled_forecast (backtest choice)"]
+    for k, v in goal.items():
+        print(f"goal {k} < {v}: {ours[k]:.3f} " + ("met" if ours[k] < v else "not met"))
     return 0
 
 

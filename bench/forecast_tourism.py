@@ -42,6 +42,7 @@ from statsforecast.models import AutoETS, SeasonalNaive
 from utilsforecast.losses import mase
 
 from sop.forecast.hierarchy import reconciled_forecast
+from sop.forecast.intervals import interval_coverage
 from sop.forecast.reconcile import summing_matrix
 
 TRAIN_END, TEST_END = "2015-10-01", "2017-10-01"
@@ -188,11 +189,15 @@ def run(states: tuple[str, ...] | None = None, n_jobs: int = 1, reference: bool 
     t0 = time.perf_counter()
     ours = reconciled_forecast(train, h=H, season_length=SEASON, n_jobs=n_jobs, freq=FREQ)
     info["project_seconds"] = time.perf_counter() - t0
-    info["method"] = ours.method
+    info["method"], info["reason"] = ours.method, ours.reason
+    cov = interval_coverage(ours.forecast, test[["level", "unique_id", "ds", "y"]])
+    info["coverage"] = (cov.pivot(index="level", columns="interval", values="coverage") * 100
+                        ).rename(index=LEVEL_NAMES).rename(columns=lambda c: f"{c} %")
     info["models"] = ours.forecast.drop_duplicates("unique_id")["model"].value_counts().to_dict()
     rows[PROJECT] = mase_by_level(with_areas(ours.forecast, train), full_test, full_train)
     if old:  # months: the quarters become months with two empty months between them
-        before = reconciled_forecast(train, h=H, season_length=SEASON, n_jobs=n_jobs).forecast
+        before = reconciled_forecast(train, h=H, season_length=SEASON, n_jobs=n_jobs,
+                                     origins=0).forecast
         steps = pd.Series(np.sort(test["ds"].unique()))
         before = before.assign(ds=steps[before.groupby("unique_id").cumcount()].to_numpy())
         rows[OLD + " (scored step by step)"] = mase_by_level(with_areas(before, train),
@@ -226,8 +231,11 @@ def main(argv: list[str] | None = None) -> int:
     print(markdown(table))
     print(f"\nseries: {info['n_series']}; reconciliation: {info['method']}; "
           f"models: {info['models']}")
+    print(f"why: {info['reason']}")
     print("the region level is not in the project's hierarchy: its rows add up the "
           "project's bottom forecasts")
+    print("\ncoverage of 2016-2017 (percent of actuals inside the ranges):")
+    print(info["coverage"].round(1).to_string())
     print("project forecast stage: {:.1f} s".format(info["project_seconds"]) + (
         "; references: {:.1f} s".format(info["reference_seconds"])
         if "reference_seconds" in info else ""))

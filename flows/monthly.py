@@ -13,7 +13,9 @@ from tasks.forecast import (
     demand_for_period,
     forecast_runner,
     reconcile_forecast,
+    split_backtest,
     split_forecast,
+    submit_backtest_forecasts,
     submit_base_forecasts,
 )
 from tasks.hooks import notify_operators
@@ -42,10 +44,14 @@ def monthly_cycle(config_path: str, period: str | None = None,
         data = stage_datasets(gate.frames, period)
         monthly, series = demand_for_period(config, data, period)
         parts = split_forecast(config, period, series)
+        trials = split_backtest(config, period, series)  # the hierarchy at earlier origins
         with forecast_runner(config.runner) as runner:  # the flow's own, or Dask (runner.kind)
             futures = submit_base_forecasts(runner, config, period, parts)
+            tried = submit_backtest_forecasts(runner, config, period, trials)
             bases = [f.result() for f in futures]  # a failed chunk fails the run with its error
-            forecast = reconcile_forecast(config, period, series, bases, wait_for=futures)
+            backtests = [(cut, [f.result() for f in fs]) for cut, fs in tried]
+            forecast = reconcile_forecast(config, period, series, bases, backtests,
+                                          wait_for=futures)
         plan = build_plan(config, data, period, gate.notes, monthly, series, forecast)
         plan = settle_alerts(config, plan)
         counts = store_plan_rows(config, plan, run_id)

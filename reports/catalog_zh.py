@@ -7,6 +7,8 @@ from reports.catalog_zh_alerts import EXACT as ALERT_EXACT
 from reports.catalog_zh_alerts import TEMPLATES as ALERT_TEMPLATES
 from reports.catalog_zh_consensus import EXACT as CONSENSUS_EXACT
 from reports.catalog_zh_consensus import TEMPLATES as CONSENSUS_TEMPLATES
+from reports.catalog_zh_forecast import EXACT as FORECAST_EXACT
+from reports.catalog_zh_forecast import TEMPLATES as FORECAST_TEMPLATES
 from reports.catalog_zh_quality import EXACT as QUALITY_EXACT
 from reports.catalog_zh_quality import TEMPLATES as QUALITY_TEMPLATES
 from reports.catalog_zh_review import EXACT as REVIEW_EXACT
@@ -264,7 +266,9 @@ TEMPLATES: dict[str, str] = {
 }
 
 # the alert texts, group names and actions (reports/catalog_zh_alerts.py), the data-quality
-# lines (reports/catalog_zh_quality.py) and the forecast-review workbook (catalog_zh_review.py)
-EXACT = {**EXACT, **ALERT_EXACT, **QUALITY_EXACT, **REVIEW_EXACT, **CONSENSUS_EXACT}
+# lines (reports/catalog_zh_quality.py), the forecast-review workbook (catalog_zh_review.py)
+# and how the forecast was made (catalog_zh_forecast.py)
+EXACT = {**EXACT, **ALERT_EXACT, **QUALITY_EXACT, **REVIEW_EXACT, **CONSENSUS_EXACT,
+         **FORECAST_EXACT}
 TEMPLATES = {**TEMPLATES, **ALERT_TEMPLATES, **QUALITY_TEMPLATES, **REVIEW_TEMPLATES,
-             **CONSENSUS_TEMPLATES}
+             **CONSENSUS_TEMPLATES, **FORECAST_TEMPLATES}

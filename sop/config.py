@@ -93,6 +93,11 @@ class PlanningConfig(_Strict):
     horizon_months: int = Field(default=18, ge=1, le=36)
     review_months: int = Field(default=6, ge=1, le=18)  # what the demand review may adjust
     history_months: int = Field(default=60, ge=13)
+    # the forecast's backtest (sop/forecast/backtest.py): origins 3 months apart, each one
+    # more base forecast of the hierarchy; 0 turns it off (the reconciliation rule, the
+    # models' own intervals); beyond backtest_max_series series it is off too
+    backtest_origins: int = Field(default=3, ge=0, le=12)
+    backtest_max_series: int = Field(default=2000, ge=0)
     budget_growth_pct: float = 5.0
     budget_amount: float | None = None
     key_accounts: list[str] = Field(default_factory=list)

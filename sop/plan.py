@@ -73,6 +73,11 @@ class Plan:
     # keeps as the period's forecast run); empty when `forecast` is the statistical one
     statistical_forecast: pd.DataFrame = field(default_factory=pd.DataFrame)
     review_authors: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # how the forecast was made (sop.forecast.hierarchy.ReconciledForecast): series per level
+    # and model, the chosen reconciliation's backtest by level, and why it was chosen
+    forecast_choice: pd.DataFrame = field(default_factory=pd.DataFrame)  # level, model, series
+    forecast_backtest: pd.DataFrame = field(default_factory=pd.DataFrame)  # level, mase, ...
+    reconciliation_reason: str = ""
 
 
 @dataclass(frozen=True)

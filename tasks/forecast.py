@@ -25,6 +25,7 @@ from sop.forecast.hierarchy import (
     BaseForecasts,
     ForecastChunks,
     ReconciledForecast,
+    backtest_chunks,
     base_forecasts,
     forecast_chunks,
     reconciled_from_base,
@@ -80,31 +81,53 @@ def split_forecast(config: Config, period: str, series: pd.DataFrame) -> Forecas
     return parts
 
 
+@task(name="backtest-chunks", cache_policy=run_scoped("series"))
+def split_backtest(config: Config, period: str,
+                   series: pd.DataFrame) -> list[tuple[pd.Timestamp, ForecastChunks]]:
+    """The hierarchy at each backtest origin, in chunks (none when the backtest is off)."""
+    return backtest_chunks(series, config.runner.forecast_chunks,
+                           config.planning.backtest_origins, config.planning.backtest_max_series)
+
+
 @task(name="base-forecast", task_run_name="base-forecast-{index}", retries=2,
       retry_delay_seconds=[5, 30], retry_condition_fn=retry_transient,
       cache_policy=run_scoped("chunk", "profiles"))
-def base_forecast(config: Config, period: str, index: int, chunk: pd.DataFrame,
+def base_forecast(config: Config, period: str, index: int | str, chunk: pd.DataFrame,
                   profiles: pd.DataFrame, end: pd.Timestamp) -> BaseForecasts:
-    """Base forecasts of one chunk of series (cached on config, period, run and index)."""
+    """Base forecasts of one chunk of series (cached on config, period, run and index: the
+    chunk's number, or origin/number for a backtest origin's)."""
     return base_forecasts(chunk, config.planning.horizon_months, end, profiles,
                           n_jobs=config.runner.forecast_jobs)
 
 
 def submit_base_forecasts(runner: TaskRunner, config: Config, period: str,
-                          parts: ForecastChunks) -> list[PrefectFuture[BaseForecasts]]:
+                          parts: ForecastChunks, origin: str = "",
+                          ) -> list[PrefectFuture[BaseForecasts]]:
     """One `base_forecast` task per chunk, submitted to `runner` (as `Task.submit` does to
-    the flow's runner)."""
-    return [runner.submit(base_forecast, {"config": config, "period": period, "index": i,
+    the flow's runner); `origin` ('YYYY-MM') names a backtest origin's chunks."""
+    return [runner.submit(base_forecast, {"config": config, "period": period,
+                                          "index": f"{origin}/{i}" if origin else i,
                                           "chunk": chunk, "profiles": parts.profiles,
                                           "end": parts.end})
             for i, chunk in enumerate(parts.chunks)]
 
 
-@task(name="reconcile-forecast", cache_policy=run_scoped("series", "bases"))
+def submit_backtest_forecasts(runner: TaskRunner, config: Config, period: str,
+                              trials: list[tuple[pd.Timestamp, ForecastChunks]],
+                              ) -> list[tuple[pd.Timestamp, list[PrefectFuture[BaseForecasts]]]]:
+    """The backtest origins' base forecasts, on the same runner as the cycle's."""
+    return [(cut, submit_base_forecasts(runner, config, period, parts, f"{cut:%Y-%m}"))
+            for cut, parts in trials]
+
+
+@task(name="reconcile-forecast", cache_policy=run_scoped("series", "bases", "backtests"))
 def reconcile_forecast(config: Config, period: str, series: pd.DataFrame,
-                       bases: list[BaseForecasts]) -> ReconciledForecast:
-    """The reconciled forecast of every series from the chunks' base forecasts."""
-    rec = reconciled_from_base(series, bases)
+                       bases: list[BaseForecasts],
+                       backtests: list[tuple[pd.Timestamp, list[BaseForecasts]]] | None = None,
+                       ) -> ReconciledForecast:
+    """The reconciled forecast of every series from the chunks' base forecasts, and the
+    reconciliation the backtest's origins choose."""
+    rec = reconciled_from_base(series, bases, backtests=backtests)
     get_run_logger().info("forecast %s: %d rows from %d chunk(s), %s", period,
                           len(rec.forecast), len(bases), rec.method)
     return rec

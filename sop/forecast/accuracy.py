@@ -15,6 +15,8 @@ Definitions (all per group of rows, e.g. level x lag):
   period.
 - FVA (forecast value added) = WAPE of seasonal naive - WAPE of the forecast, on the rows
   where both exist: positive means the forecast beats the benchmark.
+- coverage_80 / coverage_95: the share of actuals inside the run's stored 80 % / 95 % range
+  (lo_80..hi_80, lo_95..hi_95): calibrated ranges hold about 0.80 / 0.95 of them.
 
 Calendars: with `freq="QS"` or `"W-MON"` (see `sop.forecast.calendar`) read quarters or
 weeks for months above: dates move to the start of their period, lags count periods, the
@@ -35,6 +37,8 @@ from sop.forecast import calendar as cal
 
 ACCURACY_COLUMNS = ("lag", "n", "actual", "forecast", "wape", "bias", "mase", "wape_snaive",
                     "mase_snaive", "fva")
+# share of actuals inside the stored 80 % and 95 % ranges (NaN where a run stored none)
+COVERAGE_COLUMNS = ("coverage_80", "coverage_95")
 
 
 def _month(values: pd.Series, freq: str = cal.MONTHLY) -> pd.Series:
@@ -96,8 +100,16 @@ def forecast_accuracy(stored: pd.DataFrame, actuals: pd.DataFrame,
     has_b = f["snaive"].notna()
     f["abs_e_b"] = f["abs_e"].where(has_b)
     f["y_b"] = f["y"].where(has_b)
+    for col in COVERAGE_COLUMNS:
+        lv = col.split("_")[1]
+        if f"lo_{lv}" in f.columns and f"hi_{lv}" in f.columns:
+            lo, hi = pd.to_numeric(f[f"lo_{lv}"]), pd.to_numeric(f[f"hi_{lv}"])
+            f[col] = ((f["y"] >= lo) & (f["y"] <= hi)).astype(float).where(lo.notna() & hi.notna())
+        else:
+            f[col] = np.nan
     g = f.groupby([*by, "lag"], dropna=False)
-    out = g.agg(n=("y", "size"), actual=("y", "sum"), forecast=("forecast", "sum"),
+    out = g.agg(coverage_80=("coverage_80", "mean"), coverage_95=("coverage_95", "mean"),
+                n=("y", "size"), actual=("y", "sum"), forecast=("forecast", "sum"),
                 abs_e=("abs_e", "sum"), e=("e", "sum"), mase=("q", "mean"),
                 mase_snaive=("qb", "mean"), abs_b=("abs_b", "sum"), abs_e_b=("abs_e_b", "sum"),
                 y_b=("y_b", "sum")).reset_index()
@@ -107,7 +119,8 @@ def forecast_accuracy(stored: pd.DataFrame, actuals: pd.DataFrame,
     denom_b = out["y_b"].where(out["y_b"] > 0)
     out["wape_snaive"] = out["abs_b"] / denom_b
     out["fva"] = out["wape_snaive"] - out["abs_e_b"] / denom_b
-    return out[[*by, *ACCURACY_COLUMNS]].sort_values([*by, "lag"], ignore_index=True)
+    return out[[*by, *ACCURACY_COLUMNS, *COVERAGE_COLUMNS]].sort_values([*by, "lag"],
+                                                                          ignore_index=True)
 
 
 def backtest_origins(history: pd.DataFrame, n: int, step: int = 1,

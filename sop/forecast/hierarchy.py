@@ -26,13 +26,21 @@ revenue per unit over the last 3 months of time (the last quarter, the last 13 w
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from sop.forecast import calendar as cal
 from sop.forecast import models as fm
+from sop.forecast.backtest import (
+    BACKTEST_MAX_SERIES,
+    backtest_cutoffs,
+    backtested_values,
+    reconciliation_choice,
+    series_at,
+    settled_fitted,
+)
 from sop.forecast.demand import LEVELS
 from sop.forecast.reconcile import (
     coherent_values,
@@ -54,14 +62,9 @@ class ReconciledForecast:
     # "none" (a single level): see sop.forecast.reconcile
     flags: pd.DataFrame  # history_flags of every series
     notes: tuple[str, ...]  # data-quality and reconciliation notes for the packets
-
-
-def _settled(fitted: pd.DataFrame, season_length: int) -> pd.DataFrame:
-    """In-sample fitted values without each series' first season when it has over two: the
-    models' warm-up (Theta's decomposition, ARIMA's differencing) is not their error."""
-    g = fitted.groupby("unique_id")
-    keep = (g.cumcount() >= season_length) | (g["ds"].transform("size") <= 2 * season_length)
-    return fitted[keep]
+    choice: pd.DataFrame = field(default_factory=pd.DataFrame)  # level, model, series
+    backtest: pd.DataFrame = field(default_factory=pd.DataFrame)  # BacktestChoice.by_level
+    reason: str = ""  # why the reconciliation, in a head's words (when chosen by backtest)
 
 
 def _prices(series: pd.DataFrame) -> pd.Series:
@@ -167,20 +170,30 @@ def reconciled_forecast(series: pd.DataFrame, h: int, season_length: int | None 
                         level: tuple[int, ...] = (80, 95), n_jobs: int = 1,
                         method: str = "auto",
                         combination: tuple[str, ...] = fm.SMOOTH_MODELS,
-                        freq: str = cal.MONTHLY) -> ReconciledForecast:
+                        freq: str = cal.MONTHLY, origins: int = 3,
+                        max_series: int = BACKTEST_MAX_SERIES) -> ReconciledForecast:
     """Forecast every series of a `hierarchy_series` frame (level, unique_id, region,
     category, sku, ds, y[, revenue]) `h` periods of `freq` ahead and reconcile them:
-    `base_forecasts` of all the series at once, then `reconciled_from_base`."""
+    `base_forecasts` of all the series at once, the same at each of the backtest's
+    `origins` (`sop.forecast.backtest`; 0: none), then `reconciled_from_base`."""
     season_length = season_length or cal.default_season_length(freq)
-    base = base_forecasts(series, h, series["ds"].max(),
-                          borrowed_profiles(series, season_length, freq),
-                          season_length, level, n_jobs, combination, freq)
-    return reconciled_from_base(series, [base], season_length, level, method, freq)
+
+    def bases_at(cut: pd.DataFrame) -> BaseForecasts:
+        return base_forecasts(cut, h, cut["ds"].max(), borrowed_profiles(cut, season_length, freq),
+                              season_length, level, n_jobs, combination, freq)
+
+    backtests = [(c, [bases_at(series_at(series, c))]) for c in
+                 backtest_cutoffs(series, origins, season_length=season_length, freq=freq,
+                                  max_series=max_series)]
+    return reconciled_from_base(series, [bases_at(series)], season_length, level, method, freq,
+                                backtests)
 
 
 def reconciled_from_base(series: pd.DataFrame, bases: list[BaseForecasts],
                          season_length: int | None = None, level: tuple[int, ...] = (80, 95),
-                         method: str = "auto", freq: str = cal.MONTHLY) -> ReconciledForecast:
+                         method: str = "auto", freq: str = cal.MONTHLY,
+                         backtests: list[tuple[pd.Timestamp, list[BaseForecasts]]] | None = None,
+                         ) -> ReconciledForecast:
     """The reconciled forecast of every series of `series` from their base forecasts,
     computed in one or several chunks (`bases`, together covering each series once).
 
@@ -188,6 +201,9 @@ def reconciled_from_base(series: pd.DataFrame, bases: list[BaseForecasts],
     for the series; revenue = bottom forecast x the bottom series' recent price (revenue /
     units over its last 3 months), added up the hierarchy like the units. Short series
     borrow their category's seasonal profile (the pooled one where there is no category).
+    With `backtests` ((cutoff, its chunks' base forecasts) per origin) and `method` "auto",
+    the reconciliation and the intervals are those the backtest chooses
+    (`sop.forecast.backtest`).
     """
     season_length = season_length or cal.default_season_length(freq)
     level = tuple(sorted(int(lv) for lv in level))
@@ -207,7 +223,7 @@ def reconciled_from_base(series: pd.DataFrame, bases: list[BaseForecasts],
     s_live = live_part(s, np.array([model.get(c) != fm.ZERO for c in s.col_labels]))
     live = s_live.row_labels
     notes = list(flag_notes(flags))
-    method_used = "none"
+    method_used, backtest, reason = "none", pd.DataFrame(), ""
     if len(live) == 0:
         rec = base[["unique_id", "ds"]].assign(**{c: 0.0 for c in num})
     elif len(tags) == 1:
@@ -215,12 +231,23 @@ def reconciled_from_base(series: pd.DataFrame, bases: list[BaseForecasts],
     else:
         live_tags = {k: v[np.isin(v, live)] for k, v in tags.items()}
         live_tags = {k: v for k, v in live_tags.items() if len(v)}
-        rec, method_used, why, moved = reconciled_values(
-            base[base["unique_id"].isin(live)],
-            _settled(fitted[fitted["unique_id"].isin(live)], season_length),
-            s_live, live_tags, level, method)
-        notes.append(reconciliation_note(method_used, why, len(live), len(s_live.col_labels),
-                                         bottom_level, moved))
+        won = reconciliation_choice(series, backtests, season_length, level) \
+            if backtests and method == "auto" else None
+        if won is not None:
+            rec = backtested_values(won, base[base["unique_id"].isin(live)],
+                                    fitted[fitted["unique_id"].isin(live)], s_live, live_tags,
+                                    attrs[attrs["unique_id"].isin(live)],
+                                    _history(series[series["unique_id"].isin(live)]), level,
+                                    season_length)
+            method_used, backtest, reason = won.method, won.by_level, won.reason
+            notes.append(f"forecasts adjusted so that all levels add up: {won.reason}")
+        else:
+            rec, method_used, why, moved = reconciled_values(
+                base[base["unique_id"].isin(live)],
+                settled_fitted(fitted[fitted["unique_id"].isin(live)], season_length),
+                s_live, live_tags, level, method)
+            notes.append(reconciliation_note(method_used, why, len(live),
+                                             len(s_live.col_labels), bottom_level, moved))
     out = coherent_values(base, rec, s, num)
     out = out.merge(base[["unique_id", "ds", "snaive"]], on=["unique_id", "ds"])
     price = _prices(series)
@@ -231,8 +258,11 @@ def reconciled_from_base(series: pd.DataFrame, bases: list[BaseForecasts],
     out["model"] = out["unique_id"].map(model)
     out = out.merge(attrs, on="unique_id")
     out = out.sort_values(["level", "unique_id", "ds"], key=_level_order, ignore_index=True)
+    choice = classes[["unique_id", "model"]].merge(attrs[["unique_id", "level"]])
+    choice = choice.groupby(["level", "model"], as_index=False).size().rename(
+        columns={"size": "series"})
     return ReconciledForecast(out[[*FORECAST_COLUMNS, "snaive"]], method_used, flags,
-                              tuple(notes))
+                              tuple(notes), choice, backtest, reason)
 
 
 def _level_order(col: pd.Series) -> pd.Series:
@@ -253,3 +283,12 @@ def forecast_chunks(series: pd.DataFrame, n: int, freq: str = cal.MONTHLY) -> Fo
     `reconciled_from_base` over all of them)."""
     return ForecastChunks(series_chunks(series, n), borrowed_profiles(series, freq=freq),
                           series["ds"].max())
+
+
+def backtest_chunks(series: pd.DataFrame, n: int, origins: int, max_series: int,
+                    freq: str = cal.MONTHLY) -> list[tuple[pd.Timestamp, ForecastChunks]]:
+    """The hierarchy as it stood at each backtest origin (`sop.forecast.backtest`), in
+    chunks like `forecast_chunks`: the backtest's base forecasts run where the cycle's do."""
+    cuts = backtest_cutoffs(series, origins, season_length=cal.default_season_length(freq),
+                            freq=freq, max_series=max_series)
+    return [(c, forecast_chunks(series_at(series, c), n, freq)) for c in cuts]

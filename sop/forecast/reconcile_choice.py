@@ -94,6 +94,8 @@ def reconciliation_backtest(cv: pd.DataFrame, fitted: pd.DataFrame, s: SMatrix,
             skipped[m] = f"dense: {len(s.row_labels)} series > {DENSE_MAX_SERIES}"
         elif m == MIDDLE_OUT and level_of.get(s.col_labels[0]) == "category_region":
             skipped[m] = "category_region is the bottom level: the same as BottomUp"
+        elif m == MIDDLE_OUT and "category_region" not in set(level_of):
+            skipped[m] = "no category_region level"
         else:
             run.append(m)
     parts: dict[str, list[pd.DataFrame]] = {m: [] for m in run}

@@ -227,7 +227,9 @@ def plan_for_period(data: Mapping[str, pd.DataFrame], period: str, planning: Pla
     """Forecast, budget, balance and alerts for `period` from staged, as-of datasets
     (`n_jobs`: statsforecast worker processes for the base forecasts)."""
     monthly, series = demand_history(data, period, planning)
-    rec = reconciled_forecast(series, h=planning.horizon_months, n_jobs=n_jobs)
+    rec = reconciled_forecast(series, h=planning.horizon_months, n_jobs=n_jobs,
+                              origins=planning.backtest_origins,
+                              max_series=planning.backtest_max_series)
     return plan_from_forecast(data, period, monthly, series, rec, planning, thresholds, history)
 
 
@@ -257,7 +259,8 @@ def plan_from_forecast(data: Mapping[str, pd.DataFrame], period: str, monthly: p
                 material_balance=view.material_balance,
                 accuracy=accuracy_by_level(history.forecasts, series, customers),
                 customer_forecast=allocated, promotion_plan=promos,
-                reconciliation=rec.method, actions=view.actions,
+                reconciliation=rec.method, actions=view.actions, forecast_choice=rec.choice,
+                forecast_backtest=rec.backtest, reconciliation_reason=rec.reason,
                 prior_forecast=prior_forecast(history.forecasts, period),
                 category_accuracy=category_accuracy(history.forecasts, series),
                 basis=plan_basis(period, history), review_authors=history.version_authors,

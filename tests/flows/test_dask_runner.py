@@ -12,7 +12,9 @@ from tasks.forecast import (
     demand_for_period,
     forecast_runner,
     reconcile_forecast,
+    split_backtest,
     split_forecast,
+    submit_backtest_forecasts,
     submit_base_forecasts,
 )
 from tasks.ingest import extract_datasets, resolve_config, stage_datasets
@@ -28,10 +30,13 @@ def forecast_stage(config_path: str, period: str) -> ReconciledForecast:
                           period)
     _, series = demand_for_period(config, data, period)
     parts = split_forecast(config, period, series)
+    trials = split_backtest(config, period, series)
     with forecast_runner(config.runner) as runner:
         futures = submit_base_forecasts(runner, config, period, parts)
+        tried = submit_backtest_forecasts(runner, config, period, trials)
         bases = [f.result() for f in futures]  # a failed chunk fails the run with its error
-        return reconcile_forecast(config, period, series, bases, wait_for=futures)
+        backtests = [(cut, [f.result() for f in fs]) for cut, fs in tried]
+        return reconcile_forecast(config, period, series, bases, backtests, wait_for=futures)
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +57,9 @@ def dask_cluster():
 
 
 def assert_same_forecast(got: ReconciledForecast, want: ReconciledForecast) -> None:
-    assert len(want.forecast) > 100 and want.method.startswith("MinTrace")
+    assert len(want.forecast) > 100 and want.reason  # chosen on the backtest
+    assert set(want.backtest["level"]) == set(want.forecast["level"])
+    pd.testing.assert_frame_equal(got.backtest, want.backtest, rtol=1e-12)  # sums in any order
     pd.testing.assert_frame_equal(got.forecast, want.forecast, check_exact=True)
     assert got.method == want.method and got.notes == want.notes
 
@@ -63,7 +70,8 @@ def test_chunks_on_a_dask_scheduler_give_the_default_runners_forecast(
         "kind": "dask", "address": dask_cluster.scheduler_address, "forecast_chunks": 3})
     assert_same_forecast(forecast_stage(str(cfg), END), default_forecast)
     ran = dask_cluster.scheduler.task_prefixes["base_forecast"]  # in the worker processes
-    assert ran.state_counts["memory"] == 3 and ran.state_counts["erred"] == 0
+    # 3 chunks of the hierarchy now and at the backtest's origin (one in the tests' config)
+    assert ran.state_counts["memory"] == 3 * 2 and ran.state_counts["erred"] == 0
 
 
 def test_a_local_cluster_from_the_config_gives_the_same_forecast(tmp_path, demo_erp,

@@ -22,6 +22,7 @@ from sop.packets.briefing.finance import finance_sections
 from sop.packets.briefing.items import items_tables
 from sop.packets.briefing.management import management_sections
 from sop.packets.briefing.marketing import marketing_sections
+from sop.packets.briefing.method import method_tables
 from sop.packets.briefing.procurement import procurement_sections
 from sop.packets.briefing.review import basis_text, review_tables
 from sop.packets.briefing.sales import sales_sections
@@ -67,6 +68,8 @@ def packet_context(department: str, period: str, data: Mapping[str, pd.DataFrame
     body = _SECTIONS[department](w, data, plan)
     if department in REVIEWED:
         body["tables"].update(review_tables(plan, w))
+    if department == "sales_admin":  # the accuracy section: how the forecast was made
+        body["tables"].update(method_tables(plan, w))
     names = Names.from_data(data)
     top = department == "management"
     scope, title = ((None, "Top five issues across departments") if top

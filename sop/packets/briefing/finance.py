@@ -175,11 +175,13 @@ def forecast_accuracy(plan: Plan, w: Window) -> pd.DataFrame:
     and lag (months between the run and the month forecast): WAPE, bias and the value the
     forecast added over seasonal naive (WAPE points), all in percent; MASE as a ratio."""
     acc = plan.accuracy
-    cols = ["level", "lag", "n", "wape", "bias", "mase", "fva"]
+    cols = ["level", "lag", "n", "wape", "bias", "mase", "fva", "coverage_80"]
     if acc is None or acc.empty:
         return pd.DataFrame(columns=cols)
     order = {"total": 0, "category": 1, "region": 2, "customer": 3}
+    cover = acc["coverage_80"] * 100 if "coverage_80" in acc.columns else float("nan")
     out = acc.assign(wape=acc["wape"] * 100, bias=acc["bias"] * 100, fva=acc["fva"] * 100,
+                     coverage_80=cover,
                      _o=acc["level"].map(order).fillna(9))
     out["verdict"] = out["fva"].map(fva_words)
     return out.sort_values(["_o", "lag"])[[*cols, "verdict"]].reset_index(drop=True)
@@ -261,7 +263,8 @@ def finance_sections(w: Window, data: Mapping[str, pd.DataFrame], plan: Plan) ->
                                          Col("n", "Points", "count"), Col("wape", "WAPE", "share"),
                                          Col("bias", "Bias", "pct"), Col("mase", "MASE", "ratio"),
                                          Col("fva", "Value added vs seasonal naive", "pp"),
-                                         Col("verdict", "In words")],
+                                         Col("verdict", "In words"),
+                                         Col("coverage_80", "Inside the 80% range", "share")],
             title="Forecast accuracy of earlier runs", unit="units; errors in %",
             period=f"runs before {w.period}, actuals to {w.period}",  # i18n: {p}, {q}
             empty=(f"Not yet measured: no forecast run stored before {w.period}.")),

@@ -38,7 +38,11 @@ def model_words(model: str) -> str:
     else:
         return MODEL_WORDS.get(model, model)
     words = list(dict.fromkeys(MODEL_WORDS.get(x, x) for x in members))
-    return f"{how} {len(members)} methods ({', '.join(words)})"
+    if len(words) == 1:
+        return words[0]
+    if len(words) > 3:
+        return f"{how} {len(words)} methods"
+    return f"{how} {', '.join(words[:-1])} and {words[-1]}"
 
 
 def method_mix(choice: pd.DataFrame) -> pd.DataFrame:
@@ -73,7 +77,8 @@ def method_tables(plan: Plan, w: Window) -> dict[str, dict]:
                   Col("series", "Series", "count")],
             title="How this forecast was made", unit="series forecast by each method",
             period=f"forecast made after {w.period}",
-            note=plan.reconciliation_reason or None,
+            note=(f"forecasts adjusted so that all levels add up: {plan.reconciliation_reason}"
+                  if plan.reconciliation_reason else None),
             empty="No method record for this forecast."),
         "forecast_backtest": table(
             backtest_by_level(plan.forecast_backtest),

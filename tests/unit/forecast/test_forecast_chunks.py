@@ -4,10 +4,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sop.forecast.backtest import BACKTEST_MAX_SERIES
 from sop.forecast.demand import hierarchy_series
 from sop.forecast.hierarchy import (
+    backtest_chunks,
     base_forecasts,
     borrowed_profiles,
+    forecast_chunks,
     reconciled_forecast,
     reconciled_from_base,
     series_chunks,
@@ -56,15 +59,21 @@ def whole(series):
 
 
 def chunked(series, n, reverse=False):
-    profiles, end = borrowed_profiles(series), series["ds"].max()
-    bases = [base_forecasts(chunk, H, end, profiles) for chunk in series_chunks(series, n)]
-    return reconciled_from_base(series, bases[::-1] if reverse else bases)
+    """As the flow does it: the hierarchy now and at each backtest origin, in chunks."""
+    def bases_of(parts):
+        bases = [base_forecasts(chunk, H, parts.end, parts.profiles) for chunk in parts.chunks]
+        return bases[::-1] if reverse else bases
+
+    backtests = [(cut, bases_of(parts)) for cut, parts in
+                 backtest_chunks(series, n, origins=3, max_series=BACKTEST_MAX_SERIES)]
+    return reconciled_from_base(series, bases_of(forecast_chunks(series, n)),
+                                backtests=backtests)
 
 
 def test_the_fixture_has_every_kind_of_model(whole):
     models = set(whole.forecast["model"])
     assert {"Zero", "Level*Profile", "CrostonSBA", "ADIDA", "AutoETS+AutoTheta"} <= models
-    assert whole.method == "MinTrace(mint_shrink)"
+    assert whole.reason and len(whole.backtest)  # the reconciliation the backtest chose
 
 
 @pytest.mark.parametrize(("n", "reverse"), [(2, False), (3, True), (1000, True)])
@@ -75,6 +84,7 @@ def test_chunked_base_forecasts_reconcile_to_the_same_numbers(series, whole, n, 
     pd.testing.assert_frame_equal(rec.forecast, whole.forecast, check_exact=True)
     pd.testing.assert_frame_equal(rec.flags, whole.flags, check_exact=True)
     assert rec.method == whole.method and rec.notes == whole.notes
+    pd.testing.assert_frame_equal(rec.backtest, whole.backtest, rtol=1e-12)
 
 
 def test_a_chunk_ending_early_is_still_forecast_from_the_hierarchys_end(series):

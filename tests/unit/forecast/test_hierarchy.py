@@ -8,6 +8,7 @@ import sop.forecast.reconcile as reconcile
 from sop.forecast.customers import customer_allocation
 from sop.forecast.demand import hierarchy_series
 from sop.forecast.hierarchy import reconciled_forecast, summing_matrix
+from sop.forecast.reconcile_methods import RECONCILIATION_METHODS
 from sop.plan import FORECAST_COLUMNS
 
 LEVELS = ("category", "region", "category_region", "sku_region")
@@ -49,7 +50,7 @@ def per_level_totals(fc, col):
 def test_reconciled_forecast_is_coherent_at_every_level(reconciled):
     _, _, rec = reconciled
     fc = rec.forecast
-    assert rec.method == "MinTrace(mint_shrink)"
+    assert rec.method in RECONCILIATION_METHODS and rec.reason  # chosen on the backtest
     assert list(fc.columns) == [*FORECAST_COLUMNS, "snaive"]
     num = ["forecast", "lo_80", "hi_80", "lo_95", "hi_95", "revenue", "snaive"]
     assert fc[num].notna().all().all() and (fc[num] >= 0).all().all()
@@ -70,9 +71,7 @@ def test_dead_bottom_series_stays_zero_and_revenue_uses_its_price(reconciled):
     assert (dead["model"] == "Zero").all() and (dead["forecast"] == 0).all()
     s1 = fc[fc["unique_id"] == "sku=S1|region=N"]
     np.testing.assert_allclose(s1["revenue"], s1["forecast"] * 10.0)
-    assert any("forecasts adjusted so that products, categories, regions and the total add up "
-               "(weighted by how far each level's forecasts erred in the past)" in n
-               for n in rec.notes)
+    assert f"forecasts adjusted so that all levels add up: {rec.reason}" in rec.notes
     assert not any("MinTrace" in n for n in rec.notes)  # the method's name stays internal
     assert any("forecast 0" in n and "sku=S3|region=S" in n for n in rec.notes)
 
@@ -84,11 +83,11 @@ def test_bottom_up_is_the_fallback_when_mintrace_fails(monkeypatch):
 
     monkeypatch.setattr(reconcile, "MinTrace", Broken)
     series = hierarchy_series(monthly_sales(months=30, seed=2), "2025-06")
-    rec = reconciled_forecast(series, h=3)
+    rec = reconciled_forecast(series, h=3, origins=0)  # the rule, no backtest
     assert rec.method == "BottomUp"
     assert any("MinTrace(mint_shrink) failed (LinAlgError" in n for n in rec.notes)
     monkeypatch.setattr(reconcile, "BottomUp", Broken)
-    last_resort = reconciled_forecast(series, h=3)
+    last_resort = reconciled_forecast(series, h=3, origins=0)
     assert last_resort.method == "BottomUp (base bottoms added up)"
     for fc in (rec.forecast, last_resort.forecast):
         total = fc[fc["level"] == "total"]["forecast"].to_numpy()
@@ -158,15 +157,16 @@ def test_project_forecast_beats_seasonal_naive_on_aus_retail():
 
     states = ("Australian Capital Territory", "New South Wales", "Northern Territory")
     table, info = run(states, n_jobs=1, reference=False)
-    ours, snaive = table.loc["project: reconciled_forecast"], table.loc["seasonal naive"]
+    ours = table.loc["project: reconciled_forecast (backtest choice)"]
+    snaive = table.loc["seasonal naive"]
     assert info["n_series"] == {"state x industry": 41, "state": 3, "total": 1}
     assert (ours < snaive).all(), table
 
 
 def test_large_hierarchy_path_is_coherent_and_keeps_interval_widths():
     series = hierarchy_series(monthly_sales(months=36, seed=3), "2025-12")
-    dense = reconciled_forecast(series, h=6)
-    rec = reconciled_forecast(series, h=6, method="wls_var")
+    dense = reconciled_forecast(series, h=6, origins=0)
+    rec = reconciled_forecast(series, h=6, method="wls_var", origins=0)
     assert dense.method == "MinTrace(mint_shrink)" and rec.method == "MinTraceSparse(wls_var)"
     assert any("each range moves with its adjusted forecast" in n for n in rec.notes)
     fc = rec.forecast
@@ -227,7 +227,8 @@ def test_sparse_wls_var_equals_the_libraries_dense_wls_var():
     from hierarchicalforecast.core import HierarchicalReconciliation
     from hierarchicalforecast.methods import MinTrace
 
-    from sop.forecast.hierarchy import ATTRS, _settled, base_forecasts, borrowed_profiles
+    from sop.forecast.backtest import settled_fitted as _settled
+    from sop.forecast.hierarchy import ATTRS, base_forecasts, borrowed_profiles
 
     monthly = monthly_sales(months=40, seed=4)
     monthly.loc[(monthly["sku"] == "S2") & (monthly["ds"] < "2026-02-01"), "qty"] = 0
