@@ -181,17 +181,31 @@ def _approve(config: Config, args: argparse.Namespace, period: str, now) -> int:
     from prefect.settings import PREFECT_API_URL
 
     if PREFECT_API_URL.value():  # a server of the company's (make server, a profile, env)
-        from prefect.events import emit_event
-
-        emit_event(event=APPROVED_EVENT, resource={"prefect.resource.id":
-                                                   f"sop.consensus.{period}"},
-                   payload={"period": period, "revision": revision, "approver": args.actor})
-        from prefect.events.worker import EventsWorker
-
-        EventsWorker.drain_all(timeout=30)  # sent before the command ends
+        _post_approval(period, revision, args.actor)
         print("  the re-plan runs on the Prefect server (deployment replan-supply)")
         return 0
     return _replan(config, args, period, revision)
+
+
+def _post_approval(period: str, revision: int, approver: str) -> None:
+    """The approval event, posted and acknowledged (not queued for a background sender that
+    may not flush before the command ends); its id comes from the business key (period,
+    revision), so posting it again records nothing twice."""
+    import uuid
+
+    from prefect.client.orchestration import get_client
+    from prefect.events import Event
+
+    event = Event(event=APPROVED_EVENT, resource={"prefect.resource.id": f"sop.consensus.{period}"},
+                  payload={"period": period, "revision": revision, "approver": approver},
+                  id=uuid.uuid5(uuid.NAMESPACE_URL, f"{APPROVED_EVENT}/{period}/{revision}"))
+    try:
+        with get_client(sync_client=True) as client:
+            client._client.post("/events", json=[event.model_dump(mode="json")])
+    except Exception as e:  # the approval stands; the re-plan can be run by hand
+        raise ReviewError(f"{period} revision {revision} is approved, but the Prefect API did "
+                          f"not take the event that starts the re-plan ({type(e).__name__}: "
+                          f"{e}): run 'sop consensus replan --period {period}'") from e
 
 
 def _replan(config: Config, args: argparse.Namespace, period: str, revision: int = 1) -> int:

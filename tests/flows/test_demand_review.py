@@ -239,3 +239,24 @@ def test_adjustments_from_the_source_dataset_are_checked_row_by_row(cycle, tmp_p
     v = sql(tmp_path, "SELECT forecast FROM sop_version_forecasts WHERE version = 'sales' AND "
                       f"unique_id = 'category={cat}' AND ds = '2026-12-01'")
     assert v["forecast"].tolist() == [pytest.approx(250.0)]
+
+
+def test_an_approval_the_prefect_api_does_not_take_says_how_to_replan(cycle, tmp_path,
+                                                                       capsys):
+    """The event is posted and acknowledged: a server that is down fails the command, names
+    the re-plan to run by hand, and the approval stands."""
+    import socket
+
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    cfg = copy_of(cycle, tmp_path)
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}/api"
+    with temporary_settings({PREFECT_API_URL: dead}):
+        assert consensus(cfg, "approve", "--as", BOSS) == 1
+    err = capsys.readouterr().err
+    assert f"{END} revision 1 is approved, but the Prefect API did not take the event" in err
+    assert f"sop consensus replan --period {END}" in err
+    approved = sql(tmp_path, "SELECT version FROM sop_plan_versions WHERE version = 'approved'")
+    assert len(approved) == 1
