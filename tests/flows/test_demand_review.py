@@ -84,7 +84,10 @@ def approved_events(api_env, wait: float = 30.0) -> list[dict]:
     while True:
         got = httpx.post(f"{api_env['PREFECT_API_URL']}/events/filter", json={
             "filter": {"event": {"name": ["sop.consensus.approved"]},
-                       "occurred": {"since": "2000-01-01T00:00:00Z"}}}).json()
+                       # both bounds: the server's default end is its own now, and under
+                       # faketime each process's clock starts when the process does
+                       "occurred": {"since": "2000-01-01T00:00:00Z",
+                                    "until": "2100-01-01T00:00:00Z"}}}).json()
         payloads = [e["payload"] for e in got.get("events", [])]
         if payloads or time.monotonic() > deadline:
             return payloads
