@@ -25,7 +25,7 @@ def annual_budget(config_path: str, year: int | None = None, today: str | None =
     try:
         frames = extract_datasets(config)
         gate = gate_datasets(config, frames, period, run_id, inputs.today)
-        data = stage_datasets(gate.frames, period)
+        data = stage_datasets(config, gate.frames, period)
         return build_budget_draft(config, data, period, year)
     finally:
         release_run_lease(config, "annual-budget", period, run_id)

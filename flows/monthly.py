@@ -41,7 +41,7 @@ def monthly_cycle(config_path: str, period: str | None = None,
     try:
         frames = extract_datasets(config)
         gate = gate_datasets(config, frames, period, run_id, inputs.today)
-        data = stage_datasets(gate.frames, period)
+        data = stage_datasets(config, gate.frames, period)
         monthly, series = demand_for_period(config, data, period)
         parts = split_forecast(config, period, series)
         trials = split_backtest(config, period, series)  # the hierarchy at earlier origins

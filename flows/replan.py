@@ -34,7 +34,7 @@ def replan_supply(config_path: str, period: str | None = None, revision: int = 1
     try:
         frames = extract_datasets(config)
         gate = gate_datasets(config, frames, period, run_id, inputs.today)
-        data = stage_datasets(gate.frames, period)
+        data = stage_datasets(config, gate.frames, period)
         plan = build_approved_plan(config, data, period, gate.notes)
         plan = settle_alerts(config, plan)
         counts = store_plan_rows(config, plan, run_id)

@@ -34,7 +34,7 @@ def watch_divergence(config_path: str, period: str | None = None,
         reminders = send_item_reminders(config, inputs.today)
         frames = extract_datasets(config)
         gate = gate_datasets(config, frames, period, run_id, inputs.today)
-        data = stage_datasets(gate.frames, shift_period(period, 1))
+        data = stage_datasets(config, gate.frames, shift_period(period, 1))
         plan = rebalance_supply(config, data, shift_period(period, 1))
         plan = settle_alerts(config, plan)
         store_alerts(config, plan)

@@ -22,6 +22,7 @@ from sop.config_runtime import (  # noqa: F401 - part of this module's interface
     OperatorsConfig,
     RunnerConfig,
     SmtpConfig,
+    SnapshotConfig,
     _Strict,
 )
 from sop.contracts import DATASETS
@@ -44,6 +45,8 @@ class ConfigError(ValueError):
 
 class SourceConfig(_Strict):
     url: str
+    # auto: an Arrow-native driver where there is one (sop.ingest.arrow), else SQLAlchemy
+    reader: Literal["auto", "sqlalchemy"] = "auto"
 
 
 class DatasetConfig(_Strict):
@@ -120,6 +123,7 @@ class Config(_Strict):
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     operators: OperatorsConfig = Field(default_factory=OperatorsConfig)
     runner: RunnerConfig = Field(default_factory=RunnerConfig)
+    snapshots: SnapshotConfig = Field(default_factory=SnapshotConfig)
     company: str = "Demo Manufacturing"
     timezone: str = "UTC"
 
@@ -156,11 +160,18 @@ class Config(_Strict):
     def heads_by_department(self) -> dict[str, list[str]]:
         return {d: self.heads(d) for d in self.departments}
 
-    def source_url(self, dataset: str) -> str:
+    def source_of(self, dataset: str) -> SourceConfig:
         src = self.dataset(dataset).source
         if src is None:
             src = "erp" if "erp" in self.sources else next(iter(self.sources))
-        return self.sources[src].url
+        return self.sources[src]
+
+    def source_url(self, dataset: str) -> str:
+        return self.source_of(dataset).url
+
+    @property
+    def snapshot_location(self) -> str:
+        return self.snapshots.location or str(Path(self.output_dir) / "snapshots")
 
     @property
     def fingerprint(self) -> str:
@@ -231,6 +242,10 @@ def _anchor_paths(raw: dict, base: Path) -> dict:
                 for k, v in out[section].items()}
     if isinstance(out.get("warehouse"), dict):
         out["warehouse"] = {**out["warehouse"], "url": fix_url(out["warehouse"].get("url"))}
+    snaps = out.get("snapshots")
+    if isinstance(snaps, dict) and isinstance(snaps.get("location"), str) \
+            and not Path(snaps["location"]).is_absolute():
+        out["snapshots"] = {**snaps, "location": str((base / snaps["location"]).resolve())}
     od = out.get("output_dir", "out")
     if isinstance(od, str) and not Path(od).is_absolute():
         out["output_dir"] = str((base / od).resolve())

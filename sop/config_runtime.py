@@ -82,3 +82,14 @@ class OperatorsConfig(_Strict):
     emails: list[EmailStr] = Field(default_factory=list)
     webhook_url: str | None = None
     ui_url: str = "http://127.0.0.1:4200"
+
+
+class SnapshotConfig(_Strict):
+    """Where each run's extracted and staged datasets are kept as Parquet files named by
+    their content (sop.ingest.snapshot): a folder every process of a run can read (a shared
+    mount when runs resume on other workers); relative to the config file; default
+    `<output_dir>/snapshots`. Files neither written nor reused for `keep_days` are deleted
+    when a run extracts, so a run can be retried from the UI within that many days."""
+
+    location: str | None = None
+    keep_days: float = Field(default=7, gt=0)

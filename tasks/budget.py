@@ -8,11 +8,12 @@ from prefect.artifacts import create_table_artifact
 
 from sop.config import Config
 from sop.planning.budget_store import draft_budget
-from tasks.common import engine_for, retry_transient, run_scoped
+from tasks.common import COLUMNAR, engine_for, retry_transient, run_scoped
 
 
 @task(name="build-budget-draft", retries=3, retry_delay_seconds=[2, 10, 30],
-      retry_condition_fn=retry_transient, cache_policy=run_scoped("data"))
+      retry_condition_fn=retry_transient, result_serializer=COLUMNAR,
+      cache_policy=run_scoped("data"))
 def build_budget_draft(config: Config, data: dict[str, pd.DataFrame], period: str,
                        year: int | None) -> dict:
     draft = draft_budget(engine_for(config.warehouse.url), data, period, year, config.planning)

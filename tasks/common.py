@@ -5,10 +5,15 @@ from __future__ import annotations
 from functools import lru_cache
 
 from prefect.cache_policies import INPUTS, RUN_ID, TASK_SOURCE, CachePolicy
+from prefect.serializers import PickleSerializer
 from prefect.states import State
 from sqlalchemy.engine import Engine
 
 from sop.warehouse import warehouse_engine
+
+# Persisted results with their large frames as Parquet (sop.ingest.result_pickle): the
+# plan, demand history and forecasts, which a retried run reads back instead of recomputing.
+COLUMNAR = PickleSerializer(picklelib="sop.ingest.result_pickle")
 
 
 def retry_transient(task, task_run, state: State) -> bool:

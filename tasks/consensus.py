@@ -9,10 +9,11 @@ from prefect import get_run_logger, task
 from sop.config import Config
 from sop.consensus.replan import approved_plan
 from sop.plan import Plan
-from tasks.common import engine_for, run_scoped
+from tasks.common import COLUMNAR, engine_for, run_scoped
 
 
-@task(name="build-approved-plan", cache_policy=run_scoped("data"))
+@task(name="build-approved-plan", result_serializer=COLUMNAR,
+      cache_policy=run_scoped("data"))
 def build_approved_plan(config: Config, data: dict[str, pd.DataFrame], period: str,
                         notes: list[str]) -> Plan:
     """The period's plan on its approved consensus (balance, materials, alerts, actions);

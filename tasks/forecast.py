@@ -31,7 +31,7 @@ from sop.forecast.hierarchy import (
     reconciled_from_base,
 )
 from sop.planning.build import demand_history
-from tasks.common import retry_transient, run_scoped
+from tasks.common import COLUMNAR, retry_transient, run_scoped
 
 
 def task_runner_for(runner: RunnerConfig) -> TaskRunner:
@@ -66,14 +66,16 @@ def forecast_runner(runner: RunnerConfig) -> Iterator[TaskRunner]:
     yield context.task_runner
 
 
-@task(name="demand-history", cache_policy=run_scoped("data"))
+@task(name="demand-history", result_serializer=COLUMNAR,
+      cache_policy=run_scoped("data"))
 def demand_for_period(config: Config, data: dict[str, pd.DataFrame],
                       period: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(monthly actuals, hierarchy series) within the history window."""
     return demand_history(data, period, config.planning)
 
 
-@task(name="forecast-chunks", cache_policy=run_scoped("series"))
+@task(name="forecast-chunks", result_serializer=COLUMNAR,
+      cache_policy=run_scoped("series"))
 def split_forecast(config: Config, period: str, series: pd.DataFrame) -> ForecastChunks:
     parts = forecast_chunks(series, config.runner.forecast_chunks)
     get_run_logger().info("%d series in %d chunk(s) on the %s runner",
@@ -81,7 +83,8 @@ def split_forecast(config: Config, period: str, series: pd.DataFrame) -> Forecas
     return parts
 
 
-@task(name="backtest-chunks", cache_policy=run_scoped("series"))
+@task(name="backtest-chunks", result_serializer=COLUMNAR,
+      cache_policy=run_scoped("series"))
 def split_backtest(config: Config, period: str,
                    series: pd.DataFrame) -> list[tuple[pd.Timestamp, ForecastChunks]]:
     """The hierarchy at each backtest origin, in chunks (none when the backtest is off)."""
@@ -91,6 +94,7 @@ def split_backtest(config: Config, period: str,
 
 @task(name="base-forecast", task_run_name="base-forecast-{index}", retries=2,
       retry_delay_seconds=[5, 30], retry_condition_fn=retry_transient,
+      result_serializer=COLUMNAR,
       cache_policy=run_scoped("chunk", "profiles"))
 def base_forecast(config: Config, period: str, index: int | str, chunk: pd.DataFrame,
                   profiles: pd.DataFrame, end: pd.Timestamp) -> BaseForecasts:
@@ -120,7 +124,8 @@ def submit_backtest_forecasts(runner: TaskRunner, config: Config, period: str,
             for cut, parts in trials]
 
 
-@task(name="reconcile-forecast", cache_policy=run_scoped("series", "bases", "backtests"))
+@task(name="reconcile-forecast", result_serializer=COLUMNAR,
+      cache_policy=run_scoped("series", "bases", "backtests"))
 def reconcile_forecast(config: Config, period: str, series: pd.DataFrame,
                        bases: list[BaseForecasts],
                        backtests: list[tuple[pd.Timestamp, list[BaseForecasts]]] | None = None,

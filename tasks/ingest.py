@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -13,6 +15,7 @@ from prefect import get_run_logger, task
 from sop.clock import clock_for, default_period
 from sop.config import Config, ConfigError, load_config
 from sop.contracts import CYCLE_DATASETS
+from sop.ingest.snapshot import Frames, pruned_snapshot_files, snapshot_of
 from sop.ingest.sources import read_all
 from sop.ingest.staging import staged_as_of
 from tasks.common import retry_transient, run_scoped
@@ -58,13 +61,23 @@ def resolve_config(config_path: str, period: str | None = None,
 
 @task(name="extract-datasets", retries=3, retry_delay_seconds=[2, 10, 30],
       retry_condition_fn=retry_transient, cache_policy=run_scoped())
-def extract_datasets(config: Config, names: tuple[str, ...] = CYCLE_DATASETS) -> dict[str, pd.DataFrame]:
-    frames = read_all(config, names)
-    get_run_logger().info("extracted %s", ", ".join(f"{n}={len(f)}" for n, f in frames.items()))
+def extract_datasets(config: Config, names: tuple[str, ...] = CYCLE_DATASETS) -> Frames:
+    """Read every dataset and write it into the run's snapshot; the result is a reference
+    (a retried run reads the same files, whatever the sources hold by then)."""
+    logger = get_run_logger()
+    gone = pruned_snapshot_files(config.snapshot_location, config.snapshots.keep_days,
+                                 time.time())
+    if gone:
+        logger.info("deleted %d snapshot files older than %s days", len(gone),
+                    config.snapshots.keep_days)
+    frames = snapshot_of(read_all(config, names), config.snapshot_location)
+    logger.info("extracted %s into %s", ", ".join(f"{n}={len(f)}" for n, f in frames.items()),
+                frames.folder)
     return frames
 
 
 @task(name="stage-datasets", cache_policy=run_scoped("frames"))
-def stage_datasets(frames: dict[str, pd.DataFrame], period: str) -> dict[str, pd.DataFrame]:
-    """Cast to contract types and keep fact rows dated up to the end of the period."""
-    return staged_as_of(frames, period)
+def stage_datasets(config: Config, frames: Mapping[str, pd.DataFrame], period: str) -> Frames:
+    """Cast to contract types and keep fact rows dated up to the end of the period (written
+    into the run's snapshot: the result is a reference)."""
+    return snapshot_of(staged_as_of(frames, period), config.snapshot_location)

@@ -16,10 +16,11 @@ from sop.forecast.hierarchy import ReconciledForecast
 from sop.plan import Plan
 from sop.planning.build import cycle_plan, rebalanced_plan
 from sop.planning.store import store_plan
-from tasks.common import engine_for, retry_transient, run_scoped
+from tasks.common import COLUMNAR, engine_for, retry_transient, run_scoped
 
 
-@task(name="build-plan", cache_policy=run_scoped("data", "monthly", "series", "forecast"))
+@task(name="build-plan", result_serializer=COLUMNAR,
+      cache_policy=run_scoped("data", "monthly", "series", "forecast"))
 def build_plan(config: Config, data: dict[str, pd.DataFrame], period: str, notes: list[str],
                monthly: pd.DataFrame, series: pd.DataFrame, forecast: ReconciledForecast) -> Plan:
     """The period's plan from its demand history and reconciled forecast (tasks/forecast.py);
@@ -31,7 +32,8 @@ def build_plan(config: Config, data: dict[str, pd.DataFrame], period: str, notes
     return plan
 
 
-@task(name="rebalance-supply", cache_policy=run_scoped("data"))
+@task(name="rebalance-supply", result_serializer=COLUMNAR,
+      cache_policy=run_scoped("data"))
 def rebalance_supply(config: Config, data: dict[str, pd.DataFrame], period: str) -> Plan:
     """Balance and alerts on fresh data against the latest stored forecast run (no new
     forecast). Fails with a clear message when no monthly cycle has stored one yet."""
@@ -42,7 +44,8 @@ def rebalance_supply(config: Config, data: dict[str, pd.DataFrame], period: str)
     return plan
 
 
-@task(name="settle-alerts", cache_policy=run_scoped("plan"))
+@task(name="settle-alerts", result_serializer=COLUMNAR,
+      cache_policy=run_scoped("plan"))
 def settle_alerts(config: Config, plan: Plan) -> Plan:
     """Merge fired alerts with stored ones (first seen, resolved) and publish a table."""
     alerts = settled_alerts(engine_for(config.warehouse.url), plan.alerts, plan.period)

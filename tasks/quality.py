@@ -3,6 +3,8 @@ report, then stop or go on."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date
 
 import pandas as pd
@@ -10,6 +12,7 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 
 from sop.config import Config
+from sop.ingest.snapshot import Frames, snapshot_of
 from sop.outputs import Outputs
 from sop.quality.gate import QualityGate, QualityGateError
 from sop.quality.report import quality_markdown, quality_summary
@@ -19,7 +22,7 @@ from tasks.common import engine_for, retry_transient, run_scoped
 
 @task(name="gate-datasets", retries=3, retry_delay_seconds=[2, 10, 30],
       retry_condition_fn=retry_transient, cache_policy=run_scoped("frames"))
-def gate_datasets(config: Config, frames: dict[str, pd.DataFrame], period: str, run_id: str,
+def gate_datasets(config: Config, frames: Mapping[str, pd.DataFrame], period: str, run_id: str,
                   today: date, docs: bool = False) -> QualityGate:
     """Validate every dataset (GX suites + cross-dataset checks; results and quarantined
     rows stored), publish the `data-quality` artifact, and raise QualityGateError on any
@@ -37,4 +40,6 @@ def gate_datasets(config: Config, frames: dict[str, pd.DataFrame], period: str, 
         raise QualityGateError(list(gate.failures))
     for note in gate.details:
         logger.warning(note)
-    return gate
+    # the frames to plan on, by reference: those the gate left whole are the extract's files
+    return replace(gate, frames=snapshot_of(gate.frames, config.snapshot_location,
+                                            known=frames if isinstance(frames, Frames) else None))

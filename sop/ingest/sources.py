@@ -11,7 +11,8 @@ read-only (SQLite `PRAGMA query_only`, PostgreSQL and MySQL/MariaDB read-only se
 not even a data-modifying CTE can write. A `columns:` rename from a column the source does
 not have is an error, never ignored.
 
-Rows are fetched in chunks (sop.ingest.chunks). An optional dataset (sop.contracts) that the
+PostgreSQL is read through its Arrow driver (sop.ingest.arrow, same types), other databases
+with rows fetched in chunks (sop.ingest.chunks). An optional dataset (sop.contracts) that the
 config does not name and the source does not have is left out (`absent_optional`).
 """
 
@@ -26,6 +27,7 @@ from sqlalchemy.engine import Engine
 
 from sop.config import Config, DatasetConfig
 from sop.contracts import contract_for
+from sop.ingest.arrow import ArrowReadError, arrow_driver_for, arrow_frame
 from sop.ingest.chunks import fetched_frame
 
 
@@ -135,19 +137,33 @@ def renamed(frame: pd.DataFrame, name: str, spec: DatasetConfig,
 def _read_error(e: sa.exc.DBAPIError, name: str, spec: DatasetConfig,
                 source_label: str) -> SourceError:
     """A database error while reading dataset `name`, as a SourceError naming it."""
-    what = f"query of dataset {name!r}" if spec.query else f"table {spec.table or name!r}"
     msg = str(getattr(e, "orig", None) or e).splitlines()[0]
+    # connection lost, server busy: worth retrying
+    return _named_error(msg, isinstance(e, sa.exc.OperationalError), name, spec, source_label)
+
+
+def _named_error(msg: str, transient: bool, name: str, spec: DatasetConfig,
+                 source_label: str) -> SourceError:
+    what = f"query of dataset {name!r}" if spec.query else f"table {spec.table or name!r}"
     low = msg.lower()
     if "no such table" in low or "doesn't exist" in low or "does not exist" in low:
         return SourceError(f"dataset {name!r}: {what} not found in source {source_label}")
-    transient = isinstance(e, sa.exc.OperationalError)  # connection lost, server busy
     return SourceError(f"dataset {name!r}: cannot read {what} from source {source_label}: "
                        f"{msg}", transient=transient)
 
 
-def read_dataset(engine: Engine, name: str, spec: DatasetConfig, source_label: str) -> pd.DataFrame:
-    """Read one dataset; raises SourceError naming the dataset, the source and the cause."""
+def read_dataset(engine: Engine, name: str, spec: DatasetConfig, source_label: str,
+                 arrow: bool = False) -> pd.DataFrame:
+    """Read one dataset (through the Arrow driver of sop.ingest.arrow when `arrow`, else
+    SQLAlchemy); raises SourceError naming the dataset, the source and the cause."""
     stmt = dataset_statement(name, spec, source_label)
+    if arrow:
+        sql = stmt.text if spec.query else str(stmt.compile(dialect=engine.dialect))
+        try:
+            frame = arrow_frame(engine.url, sql)
+        except ArrowReadError as e:
+            raise _named_error(str(e), e.transient, name, spec, source_label) from None
+        return renamed(frame, name, spec, source_label)
     try:
         with engine.connect() as conn:
             frame = fetched_frame(conn, stmt)
@@ -167,7 +183,10 @@ def read_all(config: Config, names: tuple[str, ...]) -> dict[str, pd.DataFrame]:
                 engines[url] = source_engine(url)
                 _check_reachable(engines[url], url)
             if not absent_optional(engines[url], name, config):
-                out[name] = read_dataset(engines[url], name, config.dataset(name), _safe_url(url))
+                arrow = (config.source_of(name).reader == "auto"
+                         and arrow_driver_for(engines[url].url) is not None)
+                out[name] = read_dataset(engines[url], name, config.dataset(name),
+                                         _safe_url(url), arrow=arrow)
     finally:
         for e in engines.values():
             e.dispose()

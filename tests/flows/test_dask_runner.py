@@ -26,7 +26,7 @@ def forecast_stage(config_path: str, period: str) -> ReconciledForecast:
     """The monthly cycle's forecast stage as flows/monthly.py composes it."""
     inputs = resolve_config(config_path, period)
     config = inputs.config
-    data = stage_datasets(extract_datasets(config, ("sales_orders", "products", "customers")),
+    data = stage_datasets(config, extract_datasets(config, ("sales_orders", "products", "customers")),
                           period)
     _, series = demand_for_period(config, data, period)
     parts = split_forecast(config, period, series)

@@ -7,8 +7,10 @@ The monthly cycle runs from its deployment while the mail server refuses every m
 the run's page in the real UI (headless Chromium) shows the failure, the reason in its log,
 and its Retry action (screenshot `failed-run.png` in the test's tmp dir).
 Then the mail server accepts, and the run is retried through the call the UI's Retry makes
-(state Scheduled/AwaitingRetry, forced): extract, validate and plan come back Cached, each
-packet is mailed once, the run completes; a second forced retry sends nothing."""
+(state Scheduled/AwaitingRetry, forced): extract, validate and plan come back Cached (their
+persisted results are references to the run's snapshot, which the retry reads although the
+source has lost its order lines meanwhile), each packet is mailed once, the run completes; a
+second forced retry sends nothing."""
 
 from __future__ import annotations
 
@@ -49,6 +51,9 @@ class Server:
     smtp: Recorder
     webhook: WebhookReceiver
     logs: Path
+    erp_url: str = ""
+    results: Path = Path()
+    snapshots: Path = Path()
 
 
 def _wait_healthy(api: str, proc: subprocess.Popen, log: Path, timeout: float = 180) -> None:
@@ -129,7 +134,8 @@ def server(tmp_path_factory) -> Iterator[Server]:
                 [sys.executable, "-m", "prefect", "worker", "start", "--pool", "sop-process"],
                 cwd=ROOT, env={**env, "PREFECT_RESULTS_PERSIST_BY_DEFAULT": "true"},
                 stdout=out, stderr=subprocess.STDOUT))
-        yield Server(api, ui, env, pg_url, smtp, webhook, logs)
+        yield Server(api, ui, env, pg_url, smtp, webhook, logs, erp, home / "results",
+                     home / "out" / "snapshots")
     finally:
         for proc in reversed(procs):
             proc.terminate()
@@ -180,6 +186,30 @@ def _task_states(server: Server, run_id) -> list[tuple[str, str]]:
     return [(r.name.rsplit("-", 1)[0], r.state.name if r.state else "") for r in runs]
 
 
+def _persisted_references(storage: Path) -> list[tuple[str, int]]:
+    """(type, bytes) of each persisted task result that holds the run's datasets."""
+    import base64
+    import json
+
+    import cloudpickle
+
+    from sop.ingest.snapshot import Frames
+    from sop.quality.quarantine import QualityGate
+
+    found = []
+    for path in storage.rglob("*"):
+        try:
+            record = json.loads(path.read_text())
+            value = cloudpickle.loads(base64.b64decode(record["result"]))
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+            continue  # not a result record
+        if isinstance(value, QualityGate):
+            assert isinstance(value.frames, Frames)
+        if isinstance(value, Frames | QualityGate):
+            found.append((type(value).__name__, path.stat().st_size))
+    return found
+
+
 def test_failed_run_is_retried_from_the_ui_and_mails_each_packet_once(server, tmp_path):
     with _client(server) as client:
         deployment = client.read_deployment_by_name("monthly-cycle/monthly-cycle")
@@ -210,7 +240,13 @@ def test_failed_run_is_retried_from_the_ui_and_mails_each_packet_once(server, tm
     finally:
         chromium.close()
 
-    # 4. Mail accepted again; retried as the UI does: finished work comes back Cached.
+    # 4. Mail accepted again; retried as the UI does: finished work comes back Cached. The
+    # source loses its order lines first: a retry plans on the run's snapshot, not on what
+    # the sources hold by then (a fresh extract would stop at the quality gate).
+    erp = sa.create_engine(server.erp_url)
+    with erp.begin() as conn:
+        conn.execute(sa.text("DELETE FROM sales_orders"))
+    erp.dispose()
     server.smtp.refuse = 0
     _retry_as_the_ui_does(server, run.id)
     done = _wait_final(server, run.id)
@@ -220,6 +256,12 @@ def test_failed_run_is_retried_from_the_ui_and_mails_each_packet_once(server, tm
     assert set(CACHED_ON_RETRY) <= cached, states
     sent = [name for name, state in states if name == "send-packets" and state == "Completed"]
     assert len(sent) == 1, states
+    # The persisted results the Retry read are references to the snapshot, not frames.
+    references = _persisted_references(server.results)
+    assert [kind for kind, _ in references].count("Frames") >= 2, references  # extract, stage
+    assert "QualityGate" in {kind for kind, _ in references}, references
+    assert all(size < 64_000 for _, size in references), references
+    assert any(server.snapshots.rglob("sales_orders/*.parquet"))
 
     keys = [m["X-SOP-Key"] for m in server.smtp.messages]
     packets = [k for k in keys if k.startswith(f"{END}/")]  # period/department/recipient
