@@ -201,7 +201,7 @@ def _post_approval(period: str, revision: int, approver: str) -> None:
                   id=uuid.uuid5(uuid.NAMESPACE_URL, f"{APPROVED_EVENT}/{period}/{revision}"))
     try:
         with get_client(sync_client=True) as client:
-            client._client.post("/events", json=[event.model_dump(mode="json")])
+            client.request("POST", "/events", json=[event.model_dump(mode="json")])
     except Exception as e:  # the approval stands; the re-plan can be run by hand
         raise ReviewError(f"{period} revision {revision} is approved, but the Prefect API did "
                           f"not take the event that starts the re-plan ({type(e).__name__}: "

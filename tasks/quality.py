@@ -12,7 +12,7 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 
 from sop.config import Config
-from sop.ingest.snapshot import Frames, snapshot_of
+from sop.ingest.snapshot import snapshot_of
 from sop.outputs import Outputs
 from sop.quality.gate import QualityGate, QualityGateError
 from sop.quality.report import quality_markdown, quality_summary
@@ -41,5 +41,4 @@ def gate_datasets(config: Config, frames: Mapping[str, pd.DataFrame], period: st
     for note in gate.details:
         logger.warning(note)
     # the frames to plan on, by reference: those the gate left whole are the extract's files
-    return replace(gate, frames=snapshot_of(gate.frames, config.snapshot_location,
-                                            known=frames if isinstance(frames, Frames) else None))
+    return replace(gate, frames=snapshot_of(gate.frames, config.snapshot_location, known=frames))

@@ -125,9 +125,11 @@ class Frames(Mapping[str, pd.DataFrame]):
 
 
 def snapshot_of(frames: Mapping[str, pd.DataFrame], folder: str | Path,
-                known: Frames | None = None) -> Frames:
-    """`frames` written into `folder` (a frame that is, as an object, one of `known`'s is not
-    written again: its file is reused), as a Frames holding them."""
+                known: Mapping[str, pd.DataFrame] | None = None) -> Frames:
+    """`frames` written into `folder` (when `known` is a Frames, a frame that is, as an object,
+    one of its frames is not written again: its file is reused), as a Frames holding them."""
+    if not isinstance(known, Frames):
+        known = None
     files: dict[str, tuple[str, int]] = {}
     for name, frame in frames.items():
         if known is not None and name in known.files and known.loaded(name) is frame:
