@@ -17,7 +17,6 @@ import argparse
 import json
 import os
 import time
-from dataclasses import replace
 from datetime import date
 
 import sop.planning.build as planning
@@ -84,7 +83,7 @@ def direct_cycle(config: Config, period: str, meter: Meter, run_id: str, today: 
         plan = planning.cycle_plan(engine, data, period, monthly, series, forecast,  # build-plan
                                    config.planning, config.thresholds, tuple(gate.notes))
     with meter.stage("settle_alerts"):  # settle-alerts
-        plan = replace(plan, alerts=settled_alerts(engine, plan.alerts, period))
+        plan = plan.with_alerts(settled_alerts(engine, plan.alerts, period))
     with meter.stage("store"):  # store-plan
         counts = store_plan(engine, plan, run_id, plan.alerts, config.planning.review_months)
     with meter.stage("push_alerts"):  # push-alerts (no Prefect events outside a flow)

@@ -53,7 +53,7 @@ def monthly_cycle(config_path: str, period: str | None = None,
             forecast = reconcile_forecast(config, period, series, bases, backtests,
                                           wait_for=futures)
         plan = build_plan(config, data, period, gate.notes, monthly, series, forecast)
-        plan = settle_alerts(config, plan)
+        plan = plan.with_alerts(settle_alerts(config, plan))
         counts = store_plan_rows(config, plan, run_id)
         # an alert channel that is down must not cost the heads their packets: its pushes stay
         # owed (next run), and the run fails, naming the channel, only after the packets went out

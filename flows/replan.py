@@ -36,7 +36,7 @@ def replan_supply(config_path: str, period: str | None = None, revision: int = 1
         gate = gate_datasets(config, frames, period, run_id, inputs.today)
         data = stage_datasets(config, gate.frames, period)
         plan = build_approved_plan(config, data, period, gate.notes)
-        plan = settle_alerts(config, plan)
+        plan = plan.with_alerts(settle_alerts(config, plan))
         counts = store_plan_rows(config, plan, run_id)
         # as in the monthly cycle: a channel that is down never costs the heads their packets
         pushing = push_owed_alerts(config, plan.alerts, period, return_state=True)

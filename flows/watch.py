@@ -36,7 +36,7 @@ def watch_divergence(config_path: str, period: str | None = None,
         gate = gate_datasets(config, frames, period, run_id, inputs.today)
         data = stage_datasets(config, gate.frames, shift_period(period, 1))
         plan = rebalance_supply(config, data, shift_period(period, 1))
-        plan = settle_alerts(config, plan)
+        plan = plan.with_alerts(settle_alerts(config, plan))
         store_alerts(config, plan)
         pushed = push_owed_alerts(config, plan.alerts, plan.period)
         return {

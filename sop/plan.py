@@ -6,7 +6,7 @@ are new frames: no function mutates its inputs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -78,6 +78,10 @@ class Plan:
     forecast_choice: pd.DataFrame = field(default_factory=pd.DataFrame)  # level, model, series
     forecast_backtest: pd.DataFrame = field(default_factory=pd.DataFrame)  # level, mase, ...
     reconciliation_reason: str = ""
+
+    def with_alerts(self, alerts: pd.DataFrame) -> Plan:
+        """This plan with `alerts` (settled against the stored ones) as its alerts."""
+        return replace(self, alerts=alerts)
 
 
 @dataclass(frozen=True)

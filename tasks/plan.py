@@ -3,8 +3,6 @@ against a stored forecast, settled alerts, plan rows stored."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pandas as pd
 from prefect import get_run_logger, task
 from prefect.artifacts import create_table_artifact
@@ -44,16 +42,16 @@ def rebalance_supply(config: Config, data: dict[str, pd.DataFrame], period: str)
     return plan
 
 
-@task(name="settle-alerts", result_serializer=COLUMNAR,
-      cache_policy=run_scoped("plan"))
-def settle_alerts(config: Config, plan: Plan) -> Plan:
-    """Merge fired alerts with stored ones (first seen, resolved) and publish a table."""
+@task(name="settle-alerts", cache_policy=run_scoped("plan"))
+def settle_alerts(config: Config, plan: Plan) -> pd.DataFrame:
+    """The fired alerts merged with stored ones (first seen, resolved), published as a table;
+    only the alerts are returned (and persisted), not the plan again."""
     alerts = settled_alerts(engine_for(config.warehouse.url), plan.alerts, plan.period)
     if not alerts.empty:
         create_table_artifact(
             key="alerts", description=f"Alerts after the {plan.period} plan",
             table=alert_summary(alerts))
-    return replace(plan, alerts=alerts)
+    return alerts
 
 
 @task(name="store-plan", retries=3, retry_delay_seconds=[2, 10, 30],

@@ -1,20 +1,27 @@
 """Reading a dataset through an Arrow-native driver, typed as the SQLAlchemy path types it.
 
-PostgreSQL is read with ADBC (`adbc-driver-postgresql`, which fetches with COPY in binary):
-columns arrive as Arrow arrays instead of a Python tuple per row. The frame is then given
-the types `pandas.read_sql` gives the same rows (sop.ingest.chunks), so the quality gate and
-staging see the same values whichever path read them: integers as int64 (float64 with
-NULLs), NUMERIC as float64, float4 as float64, timestamps in nanoseconds, dates as
-`datetime.date`, equal strings sharing one object. The session is read-only
-(`default_transaction_read_only`), as on the SQLAlchemy path.
+PostgreSQL is read with ADBC (`adbc-driver-postgresql`, which fetches with COPY in binary),
+SQLite with ADBC's SQLite driver: columns arrive as Arrow arrays instead of a Python tuple
+per row. The frame is then given the types `pandas.read_sql` gives the same rows
+(sop.ingest.chunks), so the quality gate and staging see the same values whichever path read
+them: integers as int64 (float64 with NULLs), NUMERIC as float64, float4 as float64,
+timestamps in nanoseconds, dates as `datetime.date`, a column of only NULLs as None, equal
+strings sharing one object. Sessions are read-only (PostgreSQL's
+`default_transaction_read_only`; SQLite opened `mode=ro` with `query_only`), as on the
+SQLAlchemy path.
 
-Databases without an Arrow driver here (SQLite, whose columns may hold any type, which the
-gate must see as the source gave it; MySQL/MariaDB; SQL Server; anything else) are read
-through SQLAlchemy; `sources.<name>.reader: sqlalchemy` forces that path for a source.
+A SQLite column may hold values of several types (text in a number column): the driver
+refuses to type such a column (`ArrowTypeMismatch`), and the dataset is read through
+SQLAlchemy instead, so the gate sees each value as the source gave it.
+
+Databases without an Arrow driver here (MySQL/MariaDB: none keeps the read-only session; SQL
+Server; anything else) are read through SQLAlchemy; `sources.<name>.reader: sqlalchemy`
+forces that path for a source.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import quote
 
 import pandas as pd
@@ -22,7 +29,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import sqlalchemy as sa
 
-ARROW_DIALECTS = ("postgresql",)
+ARROW_DRIVERS = {"postgresql": ("adbc-postgresql", "adbc_driver_postgresql.dbapi"),
+                 "sqlite": ("adbc-sqlite", "adbc_driver_sqlite.dbapi")}
 
 
 class ArrowReadError(RuntimeError):
@@ -33,15 +41,36 @@ class ArrowReadError(RuntimeError):
         self.transient = transient
 
 
+class ArrowTypeMismatch(ArrowReadError):
+    """A column holds values of several types (SQLite): read it through SQLAlchemy."""
+
+    def __init__(self, message: str):
+        super().__init__(message, transient=False)
+
+
 def arrow_driver_for(url: sa.URL) -> str | None:
-    """The Arrow driver that reads `url` ('adbc-postgresql'), or None (SQLAlchemy reads it)."""
-    if url.get_backend_name() not in ARROW_DIALECTS:
+    """The Arrow driver that reads `url` ('adbc-postgresql', 'adbc-sqlite'), or None
+    (SQLAlchemy reads it: no driver here, or an in-memory or URI-named SQLite database)."""
+    driver = ARROW_DRIVERS.get(url.get_backend_name())
+    if driver is None:
+        return None
+    if driver[0] == "adbc-sqlite" and not _sqlite_file(url):
         return None
     try:
-        import adbc_driver_postgresql.dbapi  # noqa: F401
+        __import__(driver[1])
     except ImportError:
         return None
-    return "adbc-postgresql"
+    return driver[0]
+
+
+def _sqlite_file(url: sa.URL) -> bool:
+    db = url.database or ""
+    return bool(db) and db != ":memory:" and not db.startswith("file:") and not url.query
+
+
+def sqlite_uri(url: sa.URL) -> str:
+    """The SQLite file of `url` as a read-only URI."""
+    return "file:" + quote(Path(url.database).absolute().as_posix()) + "?mode=ro"
 
 
 def libpq_uri(url: sa.URL) -> str:
@@ -80,17 +109,86 @@ def read_sql_typed(table: pa.Table) -> pd.DataFrame:
                            date_as_object=True)
 
 
+def _null_columns_as_none(table: pa.Table, frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns with only NULLs as None objects, and no rows as object columns, as `read_sql`
+    gives them (SQLite's driver types such columns as integers)."""
+    if not len(table):
+        return pd.DataFrame.from_records([], columns=table.column_names)
+    empty = [n for n in table.column_names if table.column(n).null_count == len(table)]
+    for name in empty:
+        frame[name] = pd.Series([None] * len(frame), index=frame.index, dtype=object)
+    return frame
+
+
+MIXED = "sop__mixed_types"  # the flag column of a SQLite read
+
+
+def _sqlite_checks(schema: pa.Schema) -> dict[str, str]:
+    """The storage class each text or blob column must hold: SQLite's driver types a column
+    by its first rows and then turns numbers into text silently (integers and fractions
+    it refuses, ArrowTypeMismatch), so those columns are checked in the same scan."""
+    return {f.name: ("text" if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
+                     else "blob")
+            for f in schema
+            if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
+            or pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type)}
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _sqlite_table(url: sa.URL, sql: str) -> pa.Table:
+    """The rows of `sql`, each value as SQLite holds it: ArrowTypeMismatch when a column
+    holds values of several storage classes."""
+    import adbc_driver_sqlite.dbapi as lite
+
+    with lite.connect(sqlite_uri(url)) as conn, conn.cursor() as cursor:
+        cursor.execute("PRAGMA query_only = ON")
+        cursor.execute(f"SELECT * FROM ({sql}) AS sop_q LIMIT 1024")  # the driver's first batch
+        checks = _sqlite_checks(_fetched(cursor).schema)
+        flag = " OR ".join(f"typeof(sop_q.{_quoted(n)}) NOT IN ('{kind}', 'null')"
+                           for n, kind in checks.items())
+        cursor.execute(f"SELECT *, ({flag}) AS {MIXED} FROM ({sql}) AS sop_q" if flag else sql)
+        table = _fetched(cursor)
+    if flag:
+        if (pc.max(table.column(MIXED)).as_py() or 0) > 0:
+            raise ArrowTypeMismatch(f"a column of {', '.join(checks)} holds values of "
+                                    "several types")
+        table = table.drop_columns([MIXED])
+    unchecked = set(_sqlite_checks(table.schema)) - set(checks)
+    if unchecked:  # typed as text only after the first rows: read as the source gave them
+        raise ArrowTypeMismatch(f"columns {', '.join(sorted(unchecked))} typed after the first "
+                                "rows")
+    return table
+
+
+def _fetched(cursor) -> pa.Table:
+    try:
+        return cursor.fetch_arrow_table()
+    except (OSError, pa.ArrowException) as e:  # the stream's error, raised by Arrow
+        message = " ".join(str(e).split())
+        if "type mismatch" in message.lower():
+            raise ArrowTypeMismatch(message) from None
+        raise ArrowReadError(message, transient=False) from None
+
+
 def arrow_frame(url: sa.URL, sql: str) -> pd.DataFrame:
-    """The rows of `sql` on `url`, read through ADBC, typed as `read_sql` types them."""
+    """The rows of `sql` on `url`, read through ADBC, typed as `read_sql` types them.
+    ArrowTypeMismatch when a SQLite column holds values of several types."""
     import adbc_driver_manager.dbapi as adbc
-    import adbc_driver_postgresql.dbapi as pg
 
     try:
-        with pg.connect(libpq_uri(url)) as conn, conn.cursor() as cursor:
-            cursor.execute(sql)
-            table = cursor.fetch_arrow_table()
+        if url.get_backend_name() == "sqlite":
+            table = _sqlite_table(url, sql)
+        else:
+            import adbc_driver_postgresql.dbapi as pg
+
+            with pg.connect(libpq_uri(url)) as conn, conn.cursor() as cursor:
+                cursor.execute(sql)
+                table = cursor.fetch_arrow_table()
     except adbc.Error as e:
         message = " ".join(str(e).split())
         transient = isinstance(e, adbc.OperationalError) or "connection" in message.lower()
         raise ArrowReadError(message, transient) from None
-    return read_sql_typed(table)
+    return _null_columns_as_none(table, read_sql_typed(table))

@@ -11,8 +11,9 @@ read-only (SQLite `PRAGMA query_only`, PostgreSQL and MySQL/MariaDB read-only se
 not even a data-modifying CTE can write. A `columns:` rename from a column the source does
 not have is an error, never ignored.
 
-PostgreSQL is read through its Arrow driver (sop.ingest.arrow, same types), other databases
-with rows fetched in chunks (sop.ingest.chunks). An optional dataset (sop.contracts) that the
+PostgreSQL and SQLite are read through their Arrow drivers (sop.ingest.arrow, same types;
+a SQLite table with a column of mixed types through SQLAlchemy), other databases with rows
+fetched in chunks (sop.ingest.chunks). An optional dataset (sop.contracts) that the
 config does not name and the source does not have is left out (`absent_optional`).
 """
 
@@ -27,7 +28,7 @@ from sqlalchemy.engine import Engine
 
 from sop.config import Config, DatasetConfig
 from sop.contracts import contract_for
-from sop.ingest.arrow import ArrowReadError, arrow_driver_for, arrow_frame
+from sop.ingest.arrow import ArrowReadError, ArrowTypeMismatch, arrow_driver_for, arrow_frame
 from sop.ingest.chunks import fetched_frame
 
 
@@ -154,16 +155,18 @@ def _named_error(msg: str, transient: bool, name: str, spec: DatasetConfig,
 
 def read_dataset(engine: Engine, name: str, spec: DatasetConfig, source_label: str,
                  arrow: bool = False) -> pd.DataFrame:
-    """Read one dataset (through the Arrow driver of sop.ingest.arrow when `arrow`, else
-    SQLAlchemy); raises SourceError naming the dataset, the source and the cause."""
+    """Read one dataset (through the Arrow driver of sop.ingest.arrow when `arrow`, else, or
+    when a column holds values of several types, SQLAlchemy); raises SourceError naming the
+    dataset, the source and the cause."""
     stmt = dataset_statement(name, spec, source_label)
     if arrow:
         sql = stmt.text if spec.query else str(stmt.compile(dialect=engine.dialect))
         try:
-            frame = arrow_frame(engine.url, sql)
+            return renamed(arrow_frame(engine.url, sql), name, spec, source_label)
+        except ArrowTypeMismatch:
+            pass  # each value as the source gave it, for the gate to judge
         except ArrowReadError as e:
             raise _named_error(str(e), e.transient, name, spec, source_label) from None
-        return renamed(frame, name, spec, source_label)
     try:
         with engine.connect() as conn:
             frame = fetched_frame(conn, stmt)
