@@ -120,46 +120,85 @@ def _null_columns_as_none(table: pa.Table, frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-MIXED = "sop__mixed_types"  # the flag column of a SQLite read
+CLASSES = "sop__classes"  # the flag columns of a SQLite read: storage classes seen
+CODES = "(CASE typeof({col}) WHEN 'integer' THEN 1 WHEN 'real' THEN 2 WHEN 'text' THEN 4 " \
+        "WHEN 'blob' THEN 8 ELSE 0 END)"
+PER_FLAG = 15  # 4 bits a column in a 64-bit integer
+OTHER = "sop__not_text"  # 1 where a column of text (or blobs) holds another storage class
+ONE_BATCH = 1 << 30  # the driver types each column by the first batch: make it all rows
 
 
-def _sqlite_checks(schema: pa.Schema) -> dict[str, str]:
-    """The storage class each text or blob column must hold: SQLite's driver types a column
-    by its first rows and then turns numbers into text silently (integers and fractions
-    it refuses, ArrowTypeMismatch), so those columns are checked in the same scan."""
-    return {f.name: ("text" if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
-                     else "blob")
-            for f in schema
-            if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
-            or pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type)}
+def _texty(kind: pa.DataType) -> bool:
+    return (pa.types.is_string(kind) or pa.types.is_large_string(kind)
+            or pa.types.is_binary(kind) or pa.types.is_large_binary(kind))
 
 
 def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _class_flags(columns: list[str]) -> list[str]:
+    """SQL expressions, one per PER_FLAG columns, whose value holds 4 bits a column: the
+    storage class of its value in that row (1 integer, 2 real, 4 text, 8 blob, 0 NULL)."""
+    groups = [columns[i:i + PER_FLAG] for i in range(0, len(columns), PER_FLAG)]
+    return [" | ".join(f"({CODES.format(col='sop_q.' + _quoted(c))} << {4 * i})"
+                       for i, c in enumerate(group)) for group in groups]
+
+
+def _mixed(table: pa.Table, columns: list[str]) -> list[str]:
+    """The `columns` whose values are text or blobs among values of another storage class
+    (integers among fractions are not mixed: both arrive as float64, as with read_sql)."""
+    out = []
+    for k in range(0, len(columns), PER_FLAG):
+        seen = [v for v in pc.unique(table.column(f"{CLASSES}_{k // PER_FLAG}")).to_pylist()
+                if v is not None]
+        for i, name in enumerate(columns[k:k + PER_FLAG]):
+            classes = 0
+            for v in seen:
+                classes |= (v >> (4 * i)) & 15
+            if classes & 12 and bin(classes).count("1") > 1:
+                out.append(name)
+    return out
+
+
 def _sqlite_table(url: sa.URL, sql: str) -> pa.Table:
     """The rows of `sql`, each value as SQLite holds it: ArrowTypeMismatch when a column
-    holds values of several storage classes."""
+    holds text or blobs among values of another storage class.
+
+    SQLite's driver types each column by the first batch of rows (here: all of them) and
+    turns numbers into text where it typed a column as text. So the same scan flags a row
+    where a column the first rows show as text (or blobs) holds anything else, and records
+    the storage classes of the columns the first rows show as NULL only; any other column
+    typed as text in the end (numbers first, text later) is read through SQLAlchemy too."""
     import adbc_driver_sqlite.dbapi as lite
 
     with lite.connect(sqlite_uri(url)) as conn, conn.cursor() as cursor:
+        cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(ONE_BATCH)})
         cursor.execute("PRAGMA query_only = ON")
-        cursor.execute(f"SELECT * FROM ({sql}) AS sop_q LIMIT 1024")  # the driver's first batch
-        checks = _sqlite_checks(_fetched(cursor).schema)
-        flag = " OR ".join(f"typeof(sop_q.{_quoted(n)}) NOT IN ('{kind}', 'null')"
-                           for n, kind in checks.items())
-        cursor.execute(f"SELECT *, ({flag}) AS {MIXED} FROM ({sql}) AS sop_q" if flag else sql)
+        cursor.execute(f"SELECT * FROM ({sql}) AS sop_q LIMIT 1024")
+        head = _fetched(cursor)
+        if not len(head):
+            return head
+        texts = {f.name: "text" if pa.types.is_string(f.type) or pa.types.is_large_string(
+            f.type) else "blob" for f in head.schema if _texty(f.type)}
+        unknown = [n for n in head.column_names if head.column(n).null_count == len(head)]
+        flags = {f"{CLASSES}_{k}": expr for k, expr in enumerate(_class_flags(unknown))}
+        if texts:
+            flags[OTHER] = " OR ".join(f"typeof(sop_q.{_quoted(n)}) NOT IN ('{kind}', 'null')"
+                                       for n, kind in texts.items())
+        listed = ", ".join(f"({expr}) AS {name}" for name, expr in flags.items())
+        cursor.execute(f"SELECT *, {listed} FROM ({sql}) AS sop_q" if flags else sql)
         table = _fetched(cursor)
-    if flag:
-        if (pc.max(table.column(MIXED)).as_py() or 0) > 0:
-            raise ArrowTypeMismatch(f"a column of {', '.join(checks)} holds values of "
-                                    "several types")
-        table = table.drop_columns([MIXED])
-    unchecked = set(_sqlite_checks(table.schema)) - set(checks)
-    if unchecked:  # typed as text only after the first rows: read as the source gave them
-        raise ArrowTypeMismatch(f"columns {', '.join(sorted(unchecked))} typed after the first "
-                                "rows")
+    mixed = _mixed(table, unknown)
+    if texts and (pc.max(table.column(OTHER)).as_py() or 0) > 0:
+        mixed.append("one of " + ", ".join(texts))
+    table = table.drop_columns(list(flags))
+    if mixed:
+        raise ArrowTypeMismatch(f"columns {'; '.join(mixed)} hold values of several types")
+    unchecked = {f.name for f in table.schema if _texty(f.type)} - set(texts) - set(unknown)
+    if unchecked:  # numbers first, text later: read as the source gave them
+        raise ArrowTypeMismatch(f"columns {', '.join(sorted(unchecked))} hold values of "
+                                "several types")
     return table
 
 
