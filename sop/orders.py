@@ -10,7 +10,6 @@ shipped then; otherwise it was closed without (recorded) shipments and is not ow
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
 
 import numpy as np
@@ -18,31 +17,10 @@ import pandas as pd
 
 from sop.contracts import DONE_STATUSES as DONE
 from sop.contracts import counts_as_demand, dataset
+from sop.memo import remembered
 
 LINE_COLUMNS = ("order_id", "line_no", "order_date", "requested_date", "customer_id", "sku",
                 "status", "qty", "shipped_qty", "open_qty", "unit_price", "open_value")
-
-
-_MEMO: dict[tuple, tuple[tuple, pd.DataFrame]] = {}
-_MEMO_SIZE = 16
-_MEMO_LOCK = threading.Lock()
-
-
-def _memo(name: str, frames: tuple[pd.DataFrame, ...], end: pd.Timestamp, make) -> pd.DataFrame:
-    """`make()`, remembered for the same input frames (by identity) and `end`: a packet asks
-    for the order book at the same dates many times. Returns a copy; inputs are never
-    mutated, so a frame object stands for its content."""
-    key = (name, *(id(f) for f in frames), pd.Timestamp(end))
-    with _MEMO_LOCK:
-        hit = _MEMO.get(key)
-    if hit is not None and all(a is b for a, b in zip(hit[0], frames, strict=True)):
-        return hit[1].copy()
-    out = make()
-    with _MEMO_LOCK:
-        while len(_MEMO) >= _MEMO_SIZE:
-            _MEMO.pop(next(iter(_MEMO)))
-        _MEMO[key] = (frames, out)
-    return out.copy()
 
 
 def _status(series: pd.Series) -> pd.Series:
@@ -54,7 +32,8 @@ def open_order_lines(data: Mapping[str, pd.DataFrame], end: pd.Timestamp) -> pd.
     """Sales order lines open at `end` (exclusive), with open qty (units) and open value
     (open qty x unit price)."""
     frames = (dataset(data, "sales_orders"), dataset(data, "shipments"))
-    return _memo("open", frames, end, lambda: _open_order_lines(*frames, end))
+    return remembered("open", frames, pd.Timestamp(end),
+                      lambda: _open_order_lines(*frames, end))
 
 
 def _open_order_lines(so: pd.DataFrame, sh: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
@@ -86,7 +65,8 @@ def invoice_balances(data: Mapping[str, pd.DataFrame], end: pd.Timestamp) -> pd.
     number of days past the due date on the period's last day (0 when not due yet or paid).
     """
     frames = (dataset(data, "invoices"),)
-    return _memo("invoices", frames, end, lambda: _invoice_balances(frames[0], end))
+    return remembered("invoices", frames, pd.Timestamp(end),
+                      lambda: _invoice_balances(frames[0], end))
 
 
 def _invoice_balances(inv: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from sop.contracts import counts_as_demand
+from sop.memo import remembered
 from sop.packets.briefing.common import Window, dataset, number, pct_change, total_row
 from sop.plan import Plan
 
@@ -19,7 +20,8 @@ BASELINE_DAYS = 90
 def _orders(data: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """Non-cancelled order lines with their category, region and value."""
     so = dataset(data, "sales_orders")
-    so = so[counts_as_demand(so["status"])]
+    so = so.loc[counts_as_demand(so["status"]), ["order_date", "customer_id", "sku", "qty",
+                                                 "unit_price", "promo_id"]]
     products, customers = dataset(data, "products"), dataset(data, "customers")
     cat = products.drop_duplicates("sku").set_index("sku")["category"]
     cost = products.drop_duplicates("sku").set_index("sku")["unit_cost"]
@@ -42,6 +44,14 @@ def _scope(orders: pd.DataFrame, promo: pd.Series) -> pd.Series:
 
 
 def promotion_results(data: Mapping[str, pd.DataFrame], w: Window) -> pd.DataFrame:
+    """`_promotion_results`, computed once for a run's data (marketing and management both
+    show it)."""
+    frames = tuple(dataset(data, n) for n in ("sales_orders", "products", "customers",
+                                              "promotions"))
+    return remembered("promotions", frames, w.period, lambda: _promotion_results(data, w))
+
+
+def _promotion_results(data: Mapping[str, pd.DataFrame], w: Window) -> pd.DataFrame:
     """Promotions running at some point between 1 January and the period end, with status at
     period end, budget, promo-tagged units and revenue, and the uplift of all units of the
     promotion's category/region during its days (through period end) over a baseline (the
