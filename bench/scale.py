@@ -122,6 +122,19 @@ def _child(module: str, args: list[str], env: dict[str, str], out: Path,
     return json.loads(out.read_text())
 
 
+def _folder_bytes(folder: Path) -> int:
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+
+
+def code_version() -> str:
+    """The commit the bench ran on (with '+changes' when the tree differed from it)."""
+    def git(*a: str) -> str:
+        return subprocess.run(["git", *a], cwd=ROOT, capture_output=True, text=True).stdout
+    commit = git("rev-parse", "--short", "HEAD").strip() or "unknown"
+    return commit + ("+changes" if git("status", "--porcelain", "--untracked-files=no").strip()
+                     else "")
+
+
 def bench_one(db: str, scale: str, args, env: dict[str, str], flow_env: dict | None) -> dict:
     t0 = time.perf_counter()
     erp_url, marker = prepared_erp(db, scale, args.seed, args.end)
@@ -137,9 +150,12 @@ def bench_one(db: str, scale: str, args, env: dict[str, str], flow_env: dict | N
                            args.timeout)
     if flow_env is not None and scale in args.flow_scales and db in args.flow_dbs:
         cfg = fresh_run(db, scale, "flow", erp_url)
+        results = cfg.parent / "results"  # this run's persisted task results, measured
         out["flow"] = _child("bench.cycle", ["--config", str(cfg), "--period", period,
-                                             "--mode", "flow"], flow_env,
+                                             "--mode", "flow"],
+                             flow_env | {"PREFECT_LOCAL_STORAGE_PATH": str(results)},
                              cfg.parent / "run.json", args.timeout)
+        out["flow"]["persisted_mb"] = round(_folder_bytes(results) / 2**20, 1)
     cfg = TMP / f"{scale}-{db}-direct" / "sop.yaml"
     out["ratios"] = {}
     for kind in args.ratios:
@@ -187,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         for scale in args.scales:
             for db in args.dbs:
                 run = bench_one(db, scale, args, env, flow_env)
-                run |= {"command": command.strip(), "machine": machine,
+                run |= {"command": command.strip(), "machine": machine, "code": code_version(),
                         "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
                 saved(run, Path(args.out))
     if args.markdown:

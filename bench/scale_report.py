@@ -4,6 +4,7 @@ outside the markers, is kept)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 BEGIN, END = "<!-- scale:begin (bench/scale.py writes this part) -->", "<!-- scale:end -->"
@@ -69,6 +70,81 @@ def _verdict(value: float | None, goal: str) -> str:
     op, bound = goal.split()
     ok = value >= float(bound) if op == ">=" else value <= float(bound)
     return f"{value:.2f}x {'met' if ok else '**not met**'}"
+
+
+BEFORE = Path(__file__).parent / "results" / "scale-before-data-plane.json"
+
+
+def _by(result: dict | None) -> dict[tuple[str, str], dict]:
+    return {(r["scale"], r["db"]): r for r in _runs(result)} if result and result["runs"] else {}
+
+
+def _goal_figures(result: dict | None, db: str) -> dict[str, tuple[float | None, str]]:
+    """The data plane's goals (issue 19) for `db`: name -> (figure, how it reads)."""
+    by = _by(result)
+    small, med, big = (by.get((s, db)) for s in ("small", "medium", "large"))
+
+    def total(run, key="wall_s"):
+        return run["direct"]["total"][key] if run and _finished(run) else None
+
+    def stage(run, name):
+        return (run or {}).get("direct", {}).get("stages", {}).get(name, {}).get("wall_s")
+
+    out: dict[str, tuple[float | None, str]] = {}
+    t = total(big)
+    out["large end to end <= 10 min"] = (t, _fmt_s(t) if t else "-")
+    peak = big["direct"]["total"]["peak_rss_mb"] / 1024 if big and _finished(big) else None
+    out["large peak memory < 4 GB"] = (peak, f"{peak:.1f} GB" if peak else "-")
+    t = total(med)
+    out["medium end to end <= 3 min"] = (t, _fmt_s(t) if t else "-")
+    for scale, run in (("medium", med), ("large", big)):
+        e = (run or {}).get("ratios", {}).get("extract", {})
+        out[f"extract >= 0.8x the bulk export, {scale}"] = (
+            e.get("ratio"), f"{e['ratio']:.2f}x ({e['project_s']} s vs {e['bulk_s']} s)"
+            if "ratio" in e else "-")
+    o = orchestration(med) if med else None
+    out["flow / direct calls at medium <= 1.03 (wall)"] = (o, f"{o:.2f}x" if o else "-")
+    mb = (med or {}).get("flow", {}).get("persisted_mb")
+    out["persisted results of one medium run < 50 MB"] = (mb, f"{mb:,.0f} MB" if mb else "-")
+    r_small, r_big = stage(small, "render"), stage(big, "render")
+    rr = r_big / r_small if r_small and r_big else None
+    out["render at large <= 2x small"] = (rr, f"{rr:.1f}x ({r_big:,.0f} s vs {r_small:.1f} s)"
+                                          if rr else "-")
+    grow = stage_scaling(result).get(db, {}) if result else {}
+    worst = max(grow.items(), key=lambda kv: kv[1][0]) if grow else None
+    out["every stage, s per million lines large / medium <= 1.05"] = (
+        worst[1][0] if worst else None, f"{worst[1][0]:.2f}x ({worst[0]})" if worst else "-")
+    return out
+
+
+GOALS = {"large end to end <= 10 min": 600, "large peak memory < 4 GB": 4,
+         "medium end to end <= 3 min": 180, "extract >= 0.8x the bulk export, medium": -0.8,
+         "extract >= 0.8x the bulk export, large": -0.8,
+         "flow / direct calls at medium <= 1.03 (wall)": 1.03,
+         "persisted results of one medium run < 50 MB": 50,
+         "render at large <= 2x small": 2.0,
+         "every stage, s per million lines large / medium <= 1.05": 1.05}  # < 0: at least
+
+
+def data_plane_goals(result: dict, before: dict | None) -> str:
+    """The data plane's goals beside today's figure and the one before it (issue 19)."""
+    lines = ["### The data plane's goals (issue 19)", "",
+             "Before: `bench/results/scale-before-data-plane.json`, the code before the issue; "
+             "now: the runs above (" + ", ".join(
+                 f"{r['scale']} {r['db']} at {r['code']}" for r in _runs(result)
+                 if r.get("code")) + "; runs from before the bench recorded its commit do "
+             "not count). A dash: not measured.", "",
+             "| goal | database | before | now | met |", "|---|---|---:|---:|---|"]
+    for db in sorted({r["db"] for r in _runs(result)}):
+        coded = {"runs": [r for r in result["runs"] if r.get("code")]}  # run by this bench
+        now, then = _goal_figures(coded, db), _goal_figures(before, db)
+        for goal, bound in GOALS.items():
+            value = now[goal][0]
+            met = "-" if value is None else (
+                ("met" if value >= -bound else "**not met**") if bound < 0 else
+                ("met" if value <= bound else "**not met**"))
+            lines.append(f"| {goal} | {db} | {then[goal][1]} | {now[goal][1]} | {met} |")
+    return "\n".join(lines)
 
 
 def markdown(result: dict) -> str:
@@ -171,7 +247,8 @@ def markdown(result: dict) -> str:
             cells.append("-" if s is None else
                          f"{s['wall_s']:.1f} / {s['cpu_s']:.1f} / {s['peak_rss_mb']:,.0f}")
         lines.append(f"| {stage} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    before = json.loads(BEFORE.read_text()) if BEFORE.is_file() else None
+    return "\n".join(lines) + "\n\n" + data_plane_goals(result, before)
 
 
 def write_markdown(result: dict, path: Path) -> None:

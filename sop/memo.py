@@ -10,25 +10,37 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Hashable
+from typing import TypeVar
 
+import numpy as np
 import pandas as pd
 
-_MEMO: dict[tuple, tuple[tuple, pd.DataFrame]] = {}
+T = TypeVar("T")
+
+_MEMO: dict[tuple, tuple[tuple, object]] = {}
 _SIZE = 16
 _LOCK = threading.Lock()
 
 
 def remembered(name: str, frames: tuple[pd.DataFrame, ...], key: Hashable,
-               make: Callable[[], pd.DataFrame]) -> pd.DataFrame:
-    """`make()`, remembered for the same `frames` (by identity) and `key`; a copy."""
+               make: Callable[[], T]) -> T:
+    """`make()`, remembered for the same `frames` (by identity) and `key`: a frame is
+    returned as a copy, arrays (in a tuple or alone) read-only."""
     slot = (name, *(id(f) for f in frames), key)
     with _LOCK:
         hit = _MEMO.get(slot)
     if hit is not None and all(a is b for a, b in zip(hit[0], frames, strict=True)):
-        return hit[1].copy()
+        return _handed(hit[1])
     out = make()
+    for array in out if isinstance(out, tuple) else (out,):
+        if isinstance(array, np.ndarray):
+            array.setflags(write=False)
     with _LOCK:
         while len(_MEMO) >= _SIZE:
             _MEMO.pop(next(iter(_MEMO)))
         _MEMO[slot] = (frames, out)
-    return out.copy()
+    return _handed(out)
+
+
+def _handed(value):
+    return value.copy() if isinstance(value, pd.DataFrame) else value

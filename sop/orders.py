@@ -36,24 +36,47 @@ def open_order_lines(data: Mapping[str, pd.DataFrame], end: pd.Timestamp) -> pd.
                       lambda: _open_order_lines(*frames, end))
 
 
+def _line_keys(so: pd.DataFrame, sh: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Integer stand-ins for the order book's keys, the same for every date asked of one
+    run's frames: each order line's and each shipment's (order_id, sku) pair (-1 when either
+    is missing), and each order line's order_id rank in sorted order (missing ones last)."""
+    orders = pd.concat([so["order_id"], sh["order_id"]], ignore_index=True).to_numpy()
+    skus = pd.concat([so["sku"], sh["sku"]], ignore_index=True).to_numpy()
+    o, o_names = pd.factorize(orders, sort=True)  # codes in the order sort_values gives
+    k, k_names = pd.factorize(skus)
+    pair = np.where((o < 0) | (k < 0), -1, o.astype(np.int64) * max(len(k_names), 1) + k)
+    rank = np.where(o < 0, len(o_names), o)[:len(so)]
+    return pair[:len(so)], pair[len(so):], rank
+
+
 def _open_order_lines(so: pd.DataFrame, sh: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
-    so = so[pd.to_datetime(so["order_date"]) < end]
-    so = so[counts_as_demand(so["status"])]
-    if so.empty:
+    """The order book at `end`. Shipments are matched to the lines of their (order, sku) in
+    line order: a line's shipped qty is what its pair shipped before `end` beyond the lines
+    before it. Keys are compared as integers (sop.memo keeps them for the run's frames)."""
+    so_pair, sh_pair, rank = remembered("line-keys", (so, sh), None,
+                                        lambda: _line_keys(so, sh))
+    keep = ((pd.to_datetime(so["order_date"]) < end) & counts_as_demand(so["status"])).to_numpy()
+    if not keep.any():
         return pd.DataFrame(columns=list(LINE_COLUMNS))
     ship_date = pd.to_datetime(sh["ship_date"])
-    shipped = (sh[ship_date < end].groupby(["order_id", "sku"], as_index=False)["qty"].sum()
-               .rename(columns={"qty": "shipped_total"}))
+    early = (ship_date < end).to_numpy() & (sh_pair >= 0)
+    shipped = sh["qty"][early].groupby(sh_pair[early], sort=False).sum()
     later = set(sh.loc[ship_date >= end, "order_id"])
-    lines = so.sort_values(["order_id", "line_no"]).merge(shipped, on=["order_id", "sku"],
-                                                          how="left")
-    lines["shipped_total"] = lines["shipped_total"].fillna(0.0)
-    qty = lines["qty"].fillna(0.0)
-    before = lines.groupby(["order_id", "sku"])["qty"].cumsum().fillna(0.0) - qty
-    lines["shipped_qty"] = np.minimum((lines["shipped_total"] - before).clip(lower=0), qty)
-    lines["open_qty"] = (qty - lines["shipped_qty"]).clip(lower=0)
+    where = np.flatnonzero(keep)
+    ranked = pd.DataFrame({"rank": rank[where], "line_no": so["line_no"].to_numpy()[where]})
+    rows = where[ranked.sort_values(["rank", "line_no"], kind="stable").index.to_numpy()]
+    pair = pd.Series(so_pair[rows]).where(lambda v: v >= 0).to_numpy()  # NaN: as a merge
+    qty = pd.Series(so["qty"].to_numpy()[rows])
+    total = shipped.reindex(pair).fillna(0.0).to_numpy()
+    before = qty.groupby(pair).cumsum().fillna(0.0).to_numpy() - qty.fillna(0.0).to_numpy()
+    shipped_qty = np.minimum(pd.Series(total - before).clip(lower=0).to_numpy(),
+                             qty.fillna(0.0).to_numpy())
+    open_qty = pd.Series(qty.fillna(0.0).to_numpy() - shipped_qty).clip(lower=0).to_numpy()
+    owed = open_qty > 0  # only these can be open: their status is read, not every line's
+    lines = so.iloc[rows[owed]].reset_index(drop=True)
+    lines["shipped_qty"], lines["open_qty"] = shipped_qty[owed], open_qty[owed]
     done = _status(lines["status"]).isin(DONE) & ~lines["order_id"].isin(later)
-    lines = lines[(lines["open_qty"] > 0) & ~done].copy()
+    lines = lines[~done].copy()
     lines["open_value"] = lines["open_qty"] * lines["unit_price"]
     return lines[list(LINE_COLUMNS)].reset_index(drop=True)
 
