@@ -113,8 +113,10 @@ def missing_renames(columns: list[str], spec: DatasetConfig) -> list[str]:
 
 def renamed(frame: pd.DataFrame, name: str, spec: DatasetConfig,
             source_label: str = "?") -> pd.DataFrame:
-    """`frame` with source columns renamed to the contract and only contract columns kept.
-    A rename from a column the source does not have is a SourceError."""
+    """`frame` with source columns renamed to the contract and only contract columns kept,
+    sharing `frame`'s columns (no copy: a fact table would be copied for nothing, the
+    reader's frame is not used after). A rename from a column the source does not have is a
+    SourceError."""
     contract = contract_for(name)
     missing = missing_renames(list(frame.columns), spec)
     if missing:
@@ -126,13 +128,13 @@ def renamed(frame: pd.DataFrame, name: str, spec: DatasetConfig,
     mapping: dict[str, str] = {}
     for src, dst in spec.columns.items():
         mapping[src if src in frame.columns else lowered[src.lower()]] = dst
-    out = frame.rename(columns=mapping)
+    out = frame.rename(columns=mapping, copy=False)
     # Case-insensitive match of contract names (some databases fold identifiers).
     fold = {c.lower(): c for c in out.columns}
     out = out.rename(columns={fold[c.lower()]: c for c in contract.column_names
-                              if c not in out.columns and c.lower() in fold})
+                              if c not in out.columns and c.lower() in fold}, copy=False)
     keep = [c for c in contract.column_names if c in out.columns]
-    return out[keep].copy()
+    return out if keep == list(out.columns) else out.loc[:, keep]
 
 
 def _read_error(e: sa.exc.DBAPIError, name: str, spec: DatasetConfig,

@@ -7,21 +7,13 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from sop.config import DEPARTMENTS, config_from_mapping
 from sop.contracts import CYCLE_DATASETS
 from sop.ingest.arrow import arrow_driver_for, libpq_uri
 from sop.ingest.sources import SourceError, read_all
+from tests.unit.ingest import source_config
 
 pytestmark = pytest.mark.integration
 
-
-def cfg(url: str, reader: str = "auto", datasets: dict | None = None):
-    return config_from_mapping({
-        "sources": {"erp": {"url": url, "reader": reader}},
-        "datasets": datasets or {},
-        "warehouse": {"url": "sqlite://"},
-        "departments": {d: {"heads": [f"{d}@example.com"]} for d in DEPARTMENTS},
-    }, {})
 
 
 def test_the_demo_erp_reads_the_same_through_arrow_and_sqlalchemy(pg_url):
@@ -29,8 +21,8 @@ def test_the_demo_erp_reads_the_same_through_arrow_and_sqlalchemy(pg_url):
 
     generate_erp(pg_url, scale="small", seed=67, end="2025-05")  # no other test's data
     assert arrow_driver_for(sa.make_url(pg_url)) == "adbc-postgresql"
-    arrow = read_all(cfg(pg_url), CYCLE_DATASETS)
-    plain = read_all(cfg(pg_url, reader="sqlalchemy"), CYCLE_DATASETS)
+    arrow = read_all(source_config(pg_url), CYCLE_DATASETS)
+    plain = read_all(source_config(pg_url, reader="sqlalchemy"), CYCLE_DATASETS)
     assert list(arrow) == list(plain) and len(arrow["sales_orders"]) > 10_000
     for name in plain:
         pd.testing.assert_frame_equal(arrow[name], plain[name], check_exact=True, obj=name)
@@ -52,8 +44,8 @@ def test_every_column_type_is_typed_as_read_sql_types_it(pg_url):
             "('C3', 'Acme', 'North', 'direct', 'NaN', '2025-02-01', NULL, 4, 3, 1.5, false, 8)"))
     engine.dispose()
     query = {"customers": {"query": "SELECT * FROM customers ORDER BY customer_id"}}
-    arrow = read_all(cfg(pg_url, datasets=query), ("customers",))["customers"]
-    plain = read_all(cfg(pg_url, "sqlalchemy", datasets=query), ("customers",))["customers"]
+    arrow = read_all(source_config(pg_url, datasets=query), ("customers",))["customers"]
+    plain = read_all(source_config(pg_url, "sqlalchemy", datasets=query), ("customers",))["customers"]
     pd.testing.assert_frame_equal(arrow, plain, check_exact=True)
     assert arrow["credit_limit"].iloc[0] == 1000.25 and arrow["region"].iloc[0] == "North"
 
@@ -66,12 +58,12 @@ def test_the_arrow_session_cannot_write_and_errors_name_the_dataset(pg_url):
     writes = {"products": {"query": "WITH gone AS (DELETE FROM products RETURNING *) "
                                     "SELECT * FROM gone"}}
     with pytest.raises(SourceError, match=r"dataset 'products': cannot read query .*read-only"):
-        read_all(cfg(pg_url, datasets=writes), ("products",))
+        read_all(source_config(pg_url, datasets=writes), ("products",))
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM products")).scalar() == 2
     engine.dispose()
     with pytest.raises(SourceError, match=r"dataset 'customers': table 'customers' not found"):
-        read_all(cfg(pg_url), ("customers",))
+        read_all(source_config(pg_url), ("customers",))
 
 
 def test_other_databases_are_read_through_sqlalchemy():

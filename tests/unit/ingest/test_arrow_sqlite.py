@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from sop.config import DEPARTMENTS, config_from_mapping
 from sop.contracts import CYCLE_DATASETS
 from sop.ingest.arrow import (
     ArrowTypeMismatch,
@@ -19,15 +18,7 @@ from sop.ingest.arrow import (
 )
 from sop.ingest.chunks import fetched_frame
 from sop.ingest.sources import SourceError, read_all, source_engine
-
-
-def cfg(url: str, reader: str = "auto", datasets: dict | None = None):
-    return config_from_mapping({
-        "sources": {"erp": {"url": url, "reader": reader}},
-        "datasets": datasets or {},
-        "warehouse": {"url": "sqlite://"},
-        "departments": {d: {"heads": [f"{d}@example.com"]} for d in DEPARTMENTS},
-    }, {})
+from tests.unit.ingest import source_config
 
 
 def same_frame(url: str, sql: str) -> pd.DataFrame:
@@ -42,8 +33,8 @@ def same_frame(url: str, sql: str) -> pd.DataFrame:
 
 
 def both(url: str, names: tuple[str, ...], datasets: dict | None = None):
-    arrow = read_all(cfg(url, datasets=datasets), names)
-    plain = read_all(cfg(url, "sqlalchemy", datasets=datasets), names)
+    arrow = read_all(source_config(url, datasets=datasets), names)
+    plain = read_all(source_config(url, "sqlalchemy", datasets=datasets), names)
     assert list(arrow) == list(plain)
     for name in plain:
         pd.testing.assert_frame_equal(arrow[name], plain[name], check_exact=True, obj=name)
@@ -114,7 +105,7 @@ def test_the_arrow_session_cannot_write_and_errors_name_the_dataset(tmp_path):
     with sqlite3.connect(tmp_path / "ro.sqlite") as conn:
         assert conn.execute("SELECT count(*) FROM customers").fetchone() == (2,)
     with pytest.raises(SourceError, match=r"dataset 'products': table 'products' not found"):
-        read_all(cfg(url), ("products",))
+        read_all(source_config(url), ("products",))
 
 
 @pytest.mark.parametrize(("later", "arrow"), [(["P1", "P2"], True), ([7, 8], True),
