@@ -127,12 +127,14 @@ def _folder_bytes(folder: Path) -> int:
 
 
 def code_version() -> str:
-    """The commit the bench ran on (with '+changes' when the tree differed from it)."""
+    """The commit the bench ran on (with '+changes' when the tree differed from it, the
+    bench's own outputs aside)."""
     def git(*a: str) -> str:
         return subprocess.run(["git", *a], cwd=ROOT, capture_output=True, text=True).stdout
     commit = git("rev-parse", "--short", "HEAD").strip() or "unknown"
-    return commit + ("+changes" if git("status", "--porcelain", "--untracked-files=no").strip()
-                     else "")
+    changed = git("status", "--porcelain", "--untracked-files=no", "--", ".",
+                  ":!bench/results", ":!BENCHMARKS.md").strip()
+    return commit + ("+changes" if changed else "")
 
 
 def bench_one(db: str, scale: str, args, env: dict[str, str], flow_env: dict | None) -> dict:
