@@ -135,8 +135,8 @@ def data_plane_goals(result: dict, before: dict | None) -> str:
                  if r.get("code")) + "; runs from before the bench recorded its commit do "
              "not count). A dash: not measured.", "",
              "| goal | database | before | now | met |", "|---|---|---:|---:|---|"]
+    coded = {"runs": [r for r in result["runs"] if r.get("code")]}  # run by this bench
     for db in sorted({r["db"] for r in _runs(result)}):
-        coded = {"runs": [r for r in result["runs"] if r.get("code")]}  # run by this bench
         now, then = _goal_figures(coded, db), _goal_figures(before, db)
         for goal, bound in GOALS.items():
             value = now[goal][0]

@@ -3,7 +3,8 @@ same derived frame (the order book at a date, the promotions' results) of one ru
 
 Inputs are never mutated (statsforecast's rule, kept across sop/), so a frame object stands
 for its content; the memo keeps the frames it was computed from, so an id is never reused
-for another frame while its entry lives. A hit returns a copy: callers may change theirs.
+for another frame while its entry lives. A frame is handed out as a copy (callers may change
+theirs), arrays read-only.
 """
 
 from __future__ import annotations

@@ -67,11 +67,11 @@ def _open_order_lines(so: pd.DataFrame, sh: pd.DataFrame, end: pd.Timestamp) -> 
     rows = where[ranked.sort_values(["rank", "line_no"], kind="stable").index.to_numpy()]
     pair = pd.Series(so_pair[rows]).where(lambda v: v >= 0).to_numpy()  # NaN: as a merge
     qty = pd.Series(so["qty"].to_numpy()[rows])
+    filled = qty.fillna(0.0).to_numpy()
     total = shipped.reindex(pair).fillna(0.0).to_numpy()
-    before = qty.groupby(pair).cumsum().fillna(0.0).to_numpy() - qty.fillna(0.0).to_numpy()
-    shipped_qty = np.minimum(pd.Series(total - before).clip(lower=0).to_numpy(),
-                             qty.fillna(0.0).to_numpy())
-    open_qty = pd.Series(qty.fillna(0.0).to_numpy() - shipped_qty).clip(lower=0).to_numpy()
+    before = qty.groupby(pair).cumsum().fillna(0.0).to_numpy() - filled
+    shipped_qty = np.minimum(pd.Series(total - before).clip(lower=0).to_numpy(), filled)
+    open_qty = pd.Series(filled - shipped_qty).clip(lower=0).to_numpy()
     owed = open_qty > 0  # only these can be open: their status is read, not every line's
     lines = so.iloc[rows[owed]].reset_index(drop=True)
     lines["shipped_qty"], lines["open_qty"] = shipped_qty[owed], open_qty[owed]

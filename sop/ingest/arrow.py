@@ -10,8 +10,8 @@ strings sharing one object. Sessions are read-only (PostgreSQL's
 `default_transaction_read_only`; SQLite opened `mode=ro` with `query_only`), as on the
 SQLAlchemy path.
 
-A SQLite column may hold values of several types (text in a number column): the driver
-refuses to type such a column (`ArrowTypeMismatch`), and the dataset is read through
+A SQLite column may hold values of several types (text in a number column): the read finds
+such a column (`ArrowTypeMismatch`, see `_sqlite_table`), and the dataset is read through
 SQLAlchemy instead, so the gate sees each value as the source gave it.
 
 Databases without an Arrow driver here (MySQL/MariaDB: none keeps the read-only session; SQL
@@ -128,9 +128,12 @@ OTHER = "sop__not_text"  # 1 where a column of text (or blobs) holds another sto
 ONE_BATCH = 1 << 30  # the driver types each column by the first batch: make it all rows
 
 
+def _text(kind: pa.DataType) -> bool:
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind)
+
+
 def _texty(kind: pa.DataType) -> bool:
-    return (pa.types.is_string(kind) or pa.types.is_large_string(kind)
-            or pa.types.is_binary(kind) or pa.types.is_large_binary(kind))
+    return _text(kind) or pa.types.is_binary(kind) or pa.types.is_large_binary(kind)
 
 
 def _quoted(name: str) -> str:
@@ -179,8 +182,8 @@ def _sqlite_table(url: sa.URL, sql: str) -> pa.Table:
         head = _fetched(cursor)
         if not len(head):
             return head
-        texts = {f.name: "text" if pa.types.is_string(f.type) or pa.types.is_large_string(
-            f.type) else "blob" for f in head.schema if _texty(f.type)}
+        texts = {f.name: "text" if _text(f.type) else "blob"
+                 for f in head.schema if _texty(f.type)}
         unknown = [n for n in head.column_names if head.column(n).null_count == len(head)]
         flags = {f"{CLASSES}_{k}": expr for k, expr in enumerate(_class_flags(unknown))}
         if texts:
@@ -203,13 +206,15 @@ def _sqlite_table(url: sa.URL, sql: str) -> pa.Table:
 
 
 def _fetched(cursor) -> pa.Table:
+    """The cursor's rows; an error of the stream (raised by Arrow, not the driver) as an
+    ArrowReadError, so that it names the dataset too."""
     try:
         return cursor.fetch_arrow_table()
-    except (OSError, pa.ArrowException) as e:  # the stream's error, raised by Arrow
+    except (OSError, pa.ArrowException) as e:
         message = " ".join(str(e).split())
         if "type mismatch" in message.lower():
             raise ArrowTypeMismatch(message) from None
-        raise ArrowReadError(message, transient=False) from None
+        raise ArrowReadError(message, "connection" in message.lower()) from None
 
 
 def arrow_frame(url: sa.URL, sql: str) -> pd.DataFrame:
@@ -225,7 +230,7 @@ def arrow_frame(url: sa.URL, sql: str) -> pd.DataFrame:
 
             with pg.connect(libpq_uri(url)) as conn, conn.cursor() as cursor:
                 cursor.execute(sql)
-                table = cursor.fetch_arrow_table()
+                table = _fetched(cursor)
     except adbc.Error as e:
         message = " ".join(str(e).split())
         transient = isinstance(e, adbc.OperationalError) or "connection" in message.lower()

@@ -17,13 +17,11 @@ from bench.meter import Meter
 from flows.monthly import monthly_cycle
 from sop.config import load_config
 from tests.flows.conftest import END, TODAY, write_config
+from tests.flows.fingerprint import PLAN_TABLES as TABLES
 from tests.flows.fingerprint import cycle_fingerprint
 
 GOLDEN = Path(__file__).parent / "golden" / "demo_cycle.json"
 
-TABLES = {"sop_forecasts": ["level", "unique_id", "ds"], "sop_balances": ["sku", "warehouse_id",
-                                                                          "ds"],
-          "sop_alerts": ["alert_key"], "sop_budgets": ["version_id", "ds", "region", "category"]}
 VOLATILE = {"run_id", "updated_at"}
 
 
