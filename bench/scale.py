@@ -158,6 +158,9 @@ def bench_one(db: str, scale: str, args, env: dict[str, str], flow_env: dict | N
                              flow_env | {"PREFECT_LOCAL_STORAGE_PATH": str(results)},
                              cfg.parent / "run.json", args.timeout)
         out["flow"]["persisted_mb"] = round(_folder_bytes(results) / 2**20, 1)
+        # what the persisted results refer to: their frames, in the run's snapshot
+        kept = cfg.parent / "out" / "snapshots" / "results"
+        out["flow"]["kept_in_snapshot_mb"] = round(_folder_bytes(kept) / 2**20, 1)
     cfg = TMP / f"{scale}-{db}-direct" / "sop.yaml"
     out["ratios"] = {}
     for kind in args.ratios:

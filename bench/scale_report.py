@@ -104,8 +104,11 @@ def _goal_figures(result: dict | None, db: str) -> dict[str, tuple[float | None,
             if "ratio" in e else "-")
     o = orchestration(med) if med else None
     out["flow / direct calls at medium <= 1.03 (wall)"] = (o, f"{o:.2f}x" if o else "-")
-    mb = (med or {}).get("flow", {}).get("persisted_mb")
-    out["persisted results of one medium run < 50 MB"] = (mb, f"{mb:,.0f} MB" if mb else "-")
+    flow = (med or {}).get("flow", {})
+    mb, kept = flow.get("persisted_mb"), flow.get("kept_in_snapshot_mb")
+    out["persisted results of one medium run < 50 MB"] = (
+        mb, (f"{mb:,.1f} MB" + (f" (+ {kept:,.0f} MB of frames they refer to, in the snapshot)"
+                                if kept else "")) if mb else "-")
     r_small, r_big = stage(small, "render"), stage(big, "render")
     rr = r_big / r_small if r_small and r_big else None
     out["render at large <= 2x small"] = (rr, f"{rr:.1f}x ({r_big:,.0f} s vs {r_small:.1f} s)"

@@ -13,6 +13,8 @@ from sop.warehouse import warehouse_engine
 
 # Persisted results with their large frames as Parquet (sop.ingest.result_pickle): the
 # plan, demand history and forecasts, which a retried run reads back instead of recomputing.
+# A task that returns `kept(result, config.snapshot_location)` persists references to the
+# frames' files in the run's snapshot instead of the frames.
 COLUMNAR = PickleSerializer(picklelib="sop.ingest.result_pickle")
 
 

@@ -8,6 +8,7 @@ from prefect import get_run_logger, task
 
 from sop.config import Config
 from sop.consensus.replan import approved_plan
+from sop.ingest.result_pickle import kept
 from sop.plan import Plan
 from tasks.common import COLUMNAR, engine_for, run_scoped
 
@@ -22,4 +23,4 @@ def build_approved_plan(config: Config, data: dict[str, pd.DataFrame], period: s
                          config.thresholds, tuple(notes))
     get_run_logger().info("plan %s on the approved consensus (revision %s): %d alerts fired",
                           period, plan.basis.get("revision"), len(plan.alerts))
-    return plan
+    return kept(plan, config.snapshot_location)

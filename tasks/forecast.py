@@ -30,6 +30,7 @@ from sop.forecast.hierarchy import (
     forecast_chunks,
     reconciled_from_base,
 )
+from sop.ingest.result_pickle import kept
 from sop.planning.build import demand_history
 from tasks.common import COLUMNAR, retry_transient, run_scoped
 
@@ -71,7 +72,7 @@ def forecast_runner(runner: RunnerConfig) -> Iterator[TaskRunner]:
 def demand_for_period(config: Config, data: dict[str, pd.DataFrame],
                       period: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(monthly actuals, hierarchy series) within the history window."""
-    return demand_history(data, period, config.planning)
+    return kept(demand_history(data, period, config.planning), config.snapshot_location)
 
 
 @task(name="forecast-chunks", result_serializer=COLUMNAR,
@@ -80,7 +81,7 @@ def split_forecast(config: Config, period: str, series: pd.DataFrame) -> Forecas
     parts = forecast_chunks(series, config.runner.forecast_chunks)
     get_run_logger().info("%d series in %d chunk(s) on the %s runner",
                           series["unique_id"].nunique(), len(parts.chunks), config.runner.kind)
-    return parts
+    return kept(parts, config.snapshot_location)
 
 
 @task(name="backtest-chunks", result_serializer=COLUMNAR,
@@ -88,8 +89,9 @@ def split_forecast(config: Config, period: str, series: pd.DataFrame) -> Forecas
 def split_backtest(config: Config, period: str,
                    series: pd.DataFrame) -> list[tuple[pd.Timestamp, ForecastChunks]]:
     """The hierarchy at each backtest origin, in chunks (none when the backtest is off)."""
-    return backtest_chunks(series, config.runner.forecast_chunks,
-                           config.planning.backtest_origins, config.planning.backtest_max_series)
+    return kept(backtest_chunks(series, config.runner.forecast_chunks,
+                                config.planning.backtest_origins,
+                                config.planning.backtest_max_series), config.snapshot_location)
 
 
 @task(name="base-forecast", task_run_name="base-forecast-{index}", retries=2,
@@ -100,8 +102,11 @@ def base_forecast(config: Config, period: str, index: int | str, chunk: pd.DataF
                   profiles: pd.DataFrame, end: pd.Timestamp) -> BaseForecasts:
     """Base forecasts of one chunk of series (cached on config, period, run and index: the
     chunk's number, or origin/number for a backtest origin's)."""
-    return base_forecasts(chunk, config.planning.horizon_months, end, profiles,
-                          n_jobs=config.runner.forecast_jobs)
+    bases = base_forecasts(chunk, config.planning.horizon_months, end, profiles,
+                           n_jobs=config.runner.forecast_jobs)
+    # on this machine's workers the result is persisted as references into the snapshot; a
+    # remote cluster's workers may not share its folder, so theirs keep their frames
+    return bases if config.runner.address else kept(bases, config.snapshot_location)
 
 
 def submit_base_forecasts(runner: TaskRunner, config: Config, period: str,
@@ -135,4 +140,4 @@ def reconcile_forecast(config: Config, period: str, series: pd.DataFrame,
     rec = reconciled_from_base(series, bases, backtests=backtests)
     get_run_logger().info("forecast %s: %d rows from %d chunk(s), %s", period,
                           len(rec.forecast), len(bases), rec.method)
-    return rec
+    return kept(rec, config.snapshot_location)

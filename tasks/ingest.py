@@ -15,9 +15,9 @@ from prefect import get_run_logger, task
 from sop.clock import clock_for, default_period
 from sop.config import Config, ConfigError, load_config
 from sop.contracts import CYCLE_DATASETS
-from sop.ingest.snapshot import Frames, pruned_snapshot_files, snapshot_of
+from sop.ingest.snapshot import Frames, derived_frames, pruned_snapshot_files, snapshot_of
 from sop.ingest.sources import read_all
-from sop.ingest.staging import staged_as_of
+from sop.ingest.staging import staged_as_of, staged_dataset
 from tasks.common import retry_transient, run_scoped
 
 
@@ -78,6 +78,7 @@ def extract_datasets(config: Config, names: tuple[str, ...] = CYCLE_DATASETS) ->
 
 @task(name="stage-datasets", cache_policy=run_scoped("frames"))
 def stage_datasets(config: Config, frames: Mapping[str, pd.DataFrame], period: str) -> Frames:
-    """Cast to contract types and keep fact rows dated up to the end of the period (written
-    into the run's snapshot: the result is a reference)."""
-    return snapshot_of(staged_as_of(frames, period), config.snapshot_location)
+    """Cast to contract types and keep fact rows dated up to the end of the period. The
+    result is persisted as its recipe (the gate's snapshot reference and the period), not
+    written again: a resumed run stages a dataset anew when a task first asks for it."""
+    return derived_frames(staged_as_of(frames, period), staged_dataset, frames, period)

@@ -11,6 +11,7 @@ from sop.alerts.groups import alert_summary
 from sop.alerts.store import settled_alerts, store_alert_states
 from sop.config import Config
 from sop.forecast.hierarchy import ReconciledForecast
+from sop.ingest.result_pickle import kept
 from sop.plan import Plan
 from sop.planning.build import cycle_plan, rebalanced_plan
 from sop.planning.store import store_plan
@@ -27,7 +28,7 @@ def build_plan(config: Config, data: dict[str, pd.DataFrame], period: str, notes
                       config.planning, config.thresholds, tuple(notes))
     get_run_logger().info("plan %s: %d forecast rows, %d balance rows, %d alerts fired",
                           period, len(plan.forecast), len(plan.balance), len(plan.alerts))
-    return plan
+    return kept(plan, config.snapshot_location)  # persisted as references to its frames
 
 
 @task(name="rebalance-supply", result_serializer=COLUMNAR,
@@ -39,7 +40,7 @@ def rebalance_supply(config: Config, data: dict[str, pd.DataFrame], period: str)
                            config.thresholds)
     get_run_logger().info("re-balanced against the %s forecast: %d alerts fire",
                           plan.period, len(plan.alerts))
-    return plan
+    return kept(plan, config.snapshot_location)
 
 
 @task(name="settle-alerts", cache_policy=run_scoped("plan"))

@@ -20,7 +20,7 @@ import hashlib
 import os
 import pickle
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -37,16 +37,22 @@ class SnapshotError(RuntimeError):
 def arrow_table(frame: pd.DataFrame) -> pa.Table | None:
     """`frame` as an Arrow table, or None when Arrow would have to change a value's type."""
     try:
-        return pa.Table.from_pandas(frame, preserve_index=None)
+        table = pa.Table.from_pandas(frame, preserve_index=None)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError,
             ValueError):
         return None
+    # a column of dicts or lists becomes a struct or list column, which reads back with keys
+    # and shapes the values did not have (a missing key as None): kept as Python objects
+    if any(pa.types.is_nested(f.type) for f in table.schema):
+        return None
+    return table
 
 
-def _written(frame: pd.DataFrame, folder: Path) -> str:
-    """Write `frame` into `folder` under the hash of its bytes; the file's name."""
+def written(frame: pd.DataFrame, folder: Path, table: pa.Table | None = None) -> str:
+    """Write `frame` (as `table`, its Arrow form, when given) into `folder` under the hash of
+    its bytes; the file's name."""
     folder.mkdir(parents=True, exist_ok=True)
-    table = arrow_table(frame)
+    table = table if table is not None else arrow_table(frame)
     kind = PARQUET if table is not None else PICKLE
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".writing-", suffix="." + kind)
     try:
@@ -72,7 +78,7 @@ def _written(frame: pd.DataFrame, folder: Path) -> str:
         raise
 
 
-def _read(path: Path) -> pd.DataFrame:
+def read_frame(path: Path) -> pd.DataFrame:
     if path.suffix == "." + PICKLE:
         with open(path, "rb") as f:
             return pickle.load(f)
@@ -80,23 +86,33 @@ def _read(path: Path) -> pd.DataFrame:
 
 
 class Frames(Mapping[str, pd.DataFrame]):
-    """Dataset name -> frame, backed by snapshot files; pickles as a reference."""
+    """Dataset name -> frame, backed by snapshot files or derived from other frames by a
+    recipe; pickles as a reference."""
 
     def __init__(self, folder: str, files: Mapping[str, tuple[str, int]],
-                 frames: Mapping[str, pd.DataFrame] | None = None):
+                 frames: Mapping[str, pd.DataFrame] | None = None,
+                 recipe: tuple[Callable, Mapping[str, pd.DataFrame], tuple] | None = None):
         self.folder = str(folder)
         self.files = dict(files)  # name -> (file name, rows)
         self._frames = dict(frames or {})
+        # (make, source, args): the frame of a name of `source` is make(source, name, *args)
+        self.recipe = recipe
 
     def __reduce__(self):
-        return (Frames, (self.folder, self.files))
+        return (Frames, (self.folder, self.files, None, self.recipe))
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         if name not in self._frames:
+            if name not in self.files and self.recipe is not None:
+                make, source, args = self.recipe
+                if name not in source:
+                    raise KeyError(name)
+                self._frames[name] = make(source, name, *args)
+                return self._frames[name]
             file, rows = self.files[name]  # KeyError for a dataset the snapshot lacks
             path = Path(self.folder) / file
             try:
-                frame = _read(path)
+                frame = read_frame(path)
             except (OSError, pa.ArrowException, pickle.UnpicklingError, EOFError) as e:
                 raise SnapshotError(f"dataset {name!r}: cannot read snapshot file {path}: "
                                     f"{e}") from None
@@ -107,12 +123,15 @@ class Frames(Mapping[str, pd.DataFrame]):
         return self._frames[name]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.files)
+        return iter(self.recipe[1] if self.recipe is not None else self.files)
 
     def __len__(self) -> int:
-        return len(self.files)
+        return len(self.recipe[1] if self.recipe is not None else self.files)
 
     def __repr__(self) -> str:
+        if self.recipe is not None:
+            make, source, args = self.recipe
+            return f"Frames({make.__name__} of {source!r}, {args!r})"
         shown = ", ".join(f"{n}={rows}" for n, (_, rows) in self.files.items())
         return f"Frames({self.folder}: {shown})"
 
@@ -135,8 +154,22 @@ def snapshot_of(frames: Mapping[str, pd.DataFrame], folder: str | Path,
         if known is not None and name in known.files and known.loaded(name) is frame:
             files[name] = known.files[name]
             continue
-        files[name] = (f"{name}/{_written(frame, Path(folder) / name)}", len(frame))
+        files[name] = (f"{name}/{written(frame, Path(folder) / name)}", len(frame))
     return Frames(str(folder), files, frames)
+
+
+def derived_frames(frames: Mapping[str, pd.DataFrame], make: Callable,
+                   source: Mapping[str, pd.DataFrame], *args) -> Frames:
+    """`frames` (each `make(source, name, *args)`, already computed) as a Frames that pickles
+    as the recipe: `source` (a Frames pickles as its own reference), `make` (a module-level
+    function, pickled by name) and `args`. Nothing is written; a process that loads it
+    computes a frame again when first asked for it. For a step as cheap to repeat as to
+    read back (staging), and as deterministic."""
+    if list(frames) != list(source):
+        raise ValueError(f"derived frames {list(frames)} do not match their source's "
+                         f"{list(source)}")
+    folder = source.folder if isinstance(source, Frames) else ""
+    return Frames(folder, {}, frames, (make, source, tuple(args)))
 
 
 def pruned_snapshot_files(folder: str | Path, keep_days: float, now: float) -> list[Path]:

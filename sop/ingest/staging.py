@@ -7,6 +7,8 @@ stopped the cycle on them (critical) or reported them (warning).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 
 from sop.contracts import DONE_STATUSES, LogicalType, contract_for
@@ -70,10 +72,19 @@ def orders_as_of(sales_orders: pd.DataFrame, shipments: pd.DataFrame,
     return sales_orders.assign(status=sales_orders["status"].where(~reopen, "open"))
 
 
-def staged_as_of(frames: dict[str, pd.DataFrame], period: str) -> dict[str, pd.DataFrame]:
+def staged_as_of(frames: Mapping[str, pd.DataFrame], period: str) -> dict[str, pd.DataFrame]:
     """Every dataset cast to its contract types, fact rows dated up to the end of `period`,
     order lines with their status at the period end (`orders_as_of`)."""
     out = {name: staged(frame, name) for name, frame in frames.items()}
     if "sales_orders" in out and "shipments" in out:
         out["sales_orders"] = orders_as_of(out["sales_orders"], out["shipments"], period)
     return {name: as_of(frame, name, period) for name, frame in out.items()}
+
+
+def staged_dataset(frames: Mapping[str, pd.DataFrame], name: str, period: str) -> pd.DataFrame:
+    """`staged_as_of(frames, period)[name]` alone (what a resumed run computes again when it
+    is first asked for one dataset of a stage it persisted as a recipe)."""
+    out = staged(frames[name], name)
+    if name == "sales_orders" and "shipments" in frames:
+        out = orders_as_of(out, staged(frames["shipments"], "shipments"), period)
+    return as_of(out, name, period)

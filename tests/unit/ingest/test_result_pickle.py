@@ -7,9 +7,11 @@ from dataclasses import dataclass
 import cloudpickle
 import numpy as np
 import pandas as pd
+import pytest
 from prefect.serializers import PickleSerializer
 
 from sop.ingest import result_pickle
+from sop.ingest.snapshot import SnapshotError
 
 
 @dataclass(frozen=True)
@@ -54,3 +56,53 @@ def test_prefect_reads_the_results_with_it():
     back = serializer.loads(serializer.dumps(held))
     pd.testing.assert_frame_equal(back.monthly, held.monthly, check_exact=True)
     assert result_pickle.parquet_bytes(held.odd) is None
+
+
+def test_a_kept_result_is_pickled_as_references_to_its_snapshot_files(tmp_path):
+    held = frames(n=20_000, seed=3)
+    assert result_pickle.kept(held, tmp_path) is held  # the result itself, unchanged
+    blob = result_pickle.dumps(held)
+    by_value = len(result_pickle.dumps(held.odd)) + len(result_pickle.dumps(held.small))
+    assert len(blob) - by_value < 4_096  # `monthly` is its file's name and row count
+    files = sorted((tmp_path / result_pickle.RESULTS).iterdir())
+    assert [f.suffix for f in files] == [".parquet"]  # `odd` stays by value: Arrow can't type it
+    back = result_pickle.loads(blob)
+    pd.testing.assert_frame_equal(back.monthly, held.monthly, check_exact=True)
+    pd.testing.assert_frame_equal(back.odd, held.odd, check_exact=True)
+    assert back.note == "same"
+
+
+def test_a_frame_two_results_share_is_one_file(tmp_path):
+    held = frames(n=8_000, seed=4)
+    again = frames(n=8_000, seed=4)  # other objects, the same content
+    result_pickle.kept((held.monthly, {"again": held}), tmp_path)
+    result_pickle.kept(again, tmp_path)
+    assert len(list((tmp_path / result_pickle.RESULTS).iterdir())) == 1
+
+
+def test_a_frame_changed_after_it_was_kept_is_pickled_as_it_is_now(tmp_path):
+    held = frames(n=8_000, seed=6)
+    result_pickle.kept(held, tmp_path)
+    held.monthly["later"] = 1.0  # outputs are never mutated; if one is, nothing is lost
+    back = result_pickle.loads(result_pickle.dumps(held))
+    pd.testing.assert_frame_equal(back.monthly, held.monthly, check_exact=True)
+
+
+def test_a_missing_kept_file_is_named(tmp_path):
+    held = frames(n=8_000, seed=8)
+    result_pickle.kept(held, tmp_path)
+    blob = result_pickle.dumps(held)
+    (file,) = (tmp_path / result_pickle.RESULTS).iterdir()
+    file.unlink()
+    with pytest.raises(SnapshotError, match=file.name):
+        result_pickle.loads(blob)
+
+
+def test_dicts_in_a_column_come_back_as_they_were(tmp_path):
+    n = 6_000  # Arrow would make them a struct column, with a None for every missing key
+    odd = pd.DataFrame({"key": [f"k{i}" for i in range(n)],
+                        "figures": [{"a": i} if i % 2 else {"b": [i]} for i in range(n)]})
+    result_pickle.kept(odd, tmp_path)
+    assert not (tmp_path / result_pickle.RESULTS).exists()
+    back = result_pickle.loads(result_pickle.dumps(odd))
+    assert back["figures"].tolist() == odd["figures"].tolist()

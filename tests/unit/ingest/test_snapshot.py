@@ -12,12 +12,19 @@ import pytest
 
 from sop.config import load_config
 from sop.contracts import CYCLE_DATASETS
-from sop.ingest.snapshot import Frames, SnapshotError, pruned_snapshot_files, snapshot_of
+from sop.ingest.snapshot import (
+    Frames,
+    SnapshotError,
+    derived_frames,
+    pruned_snapshot_files,
+    snapshot_of,
+)
 from sop.ingest.sources import read_all
-from sop.ingest.staging import staged_as_of
+from sop.ingest.staging import staged_as_of, staged_dataset
 from tests.flows.conftest import write_config
 
 END = "2025-08"  # a demo ERP no other test generates (seed 61)
+EARLIER = "2025-06"  # a period some of whose lines shipped after it
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +57,28 @@ def test_every_dataset_comes_back_exactly_as_extracted_and_as_staged(extracted, 
     again = resumed(snapshot_of(staged, tmp_path))
     for name, frame in staged.items():
         pd.testing.assert_frame_equal(again[name], frame, check_exact=True)
+
+
+def test_the_stage_is_persisted_as_its_recipe_and_computed_again_when_asked(extracted,
+                                                                           tmp_path):
+    source = snapshot_of(extracted, tmp_path)
+    staged = staged_as_of(source, EARLIER)
+    derived = derived_frames(staged, staged_dataset, source, EARLIER)
+    assert derived["sales_orders"] is staged["sales_orders"]  # in the run: the frames made
+    reference = pickle.dumps(derived)
+    assert len(reference) < 6_000  # the source's file names, the function's name, the period
+    back = resumed(derived)
+    assert list(back) == list(staged) and len(back) == len(staged)
+    assert back.recipe[1].loaded("sales_orders") is None  # nothing read until asked for
+    for name in reversed(list(staged)):  # sales_orders before shipments: each on its own
+        pd.testing.assert_frame_equal(back[name], staged[name], check_exact=True)
+    raw = staged_as_of({n: extracted[n] for n in extracted if n != "shipments"}, EARLIER)
+    reopened = (staged["sales_orders"]["status"] != raw["sales_orders"]["status"]).sum()
+    assert reopened > 0  # the period-end statuses (shipments later than the period) matter here
+    assert not (tmp_path / "sales_orders").exists() or len(
+        list((tmp_path / "sales_orders").iterdir())) == 1  # the extract's file only
+    with pytest.raises(KeyError):
+        back["no_such_dataset"]
 
 
 def test_a_column_arrow_cannot_type_is_kept_as_the_source_gave_it(tmp_path):
