@@ -30,10 +30,9 @@ from typing import Any, TypeVar
 
 import cloudpickle
 import pandas as pd
-import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sop.ingest.snapshot import SnapshotError, arrow_table, read_frame, written
+from sop.ingest.snapshot import arrow_table, checked_frame, written
 
 MIN_ROWS = 5_000
 RESULTS = "results"  # the snapshot's folder of frames kept from task results
@@ -120,15 +119,7 @@ def _reference(frame: pd.DataFrame) -> tuple[str, int] | None:
 
 def kept_frame(file: str, rows: int) -> pd.DataFrame:
     """The frame `kept` wrote into `file`, as it was (a missing or damaged file is named)."""
-    try:
-        frame = read_frame(Path(file))
-    except (OSError, pa.ArrowException, pickle.UnpicklingError, EOFError) as e:
-        raise SnapshotError(f"a task result's frame: cannot read snapshot file {file}: "
-                            f"{e}") from None
-    if len(frame) != rows:
-        raise SnapshotError(f"a task result's frame: snapshot file {file} holds "
-                            f"{len(frame)} rows, {rows} were written")
-    return frame
+    return checked_frame(Path(file), rows, "a task result's frame")
 
 
 class _Pickler(cloudpickle.Pickler):

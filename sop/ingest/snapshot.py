@@ -85,6 +85,19 @@ def read_frame(path: Path) -> pd.DataFrame:
     return pq.read_table(path).to_pandas()
 
 
+def checked_frame(path: Path, rows: int, what: str) -> pd.DataFrame:
+    """The frame in the snapshot file `path`, which must hold `rows` rows (a missing,
+    damaged or changed file is an error naming `what` and the file)."""
+    try:
+        frame = read_frame(path)
+    except (OSError, pa.ArrowException, pickle.UnpicklingError, EOFError) as e:
+        raise SnapshotError(f"{what}: cannot read snapshot file {path}: {e}") from None
+    if len(frame) != rows:
+        raise SnapshotError(f"{what}: snapshot file {path} holds {len(frame)} rows, "
+                            f"{rows} were written")
+    return frame
+
+
 class Frames(Mapping[str, pd.DataFrame]):
     """Dataset name -> frame, backed by snapshot files or derived from other frames by a
     recipe; pickles as a reference."""
@@ -110,16 +123,8 @@ class Frames(Mapping[str, pd.DataFrame]):
                 self._frames[name] = make(source, name, *args)
                 return self._frames[name]
             file, rows = self.files[name]  # KeyError for a dataset the snapshot lacks
-            path = Path(self.folder) / file
-            try:
-                frame = read_frame(path)
-            except (OSError, pa.ArrowException, pickle.UnpicklingError, EOFError) as e:
-                raise SnapshotError(f"dataset {name!r}: cannot read snapshot file {path}: "
-                                    f"{e}") from None
-            if len(frame) != rows:
-                raise SnapshotError(f"dataset {name!r}: snapshot file {path} holds "
-                                    f"{len(frame)} rows, {rows} were written")
-            self._frames[name] = frame
+            self._frames[name] = checked_frame(Path(self.folder) / file, rows,
+                                               f"dataset {name!r}")
         return self._frames[name]
 
     def __iter__(self) -> Iterator[str]:
