@@ -32,7 +32,8 @@ import yaml
 from bench.erp import PG_SERVER, pg_url, prepared_erp, reset_pg_schema
 from bench.machine import machine_info
 from bench.scale_report import write_markdown
-from sop.config import DEPARTMENTS
+from sop.config import DEPARTMENTS, load_config
+from sop.ingest.result_pickle import RESULTS
 
 ROOT = Path(__file__).parents[1]
 TMP = Path(__file__).parent / "results" / "tmp"
@@ -159,7 +160,7 @@ def bench_one(db: str, scale: str, args, env: dict[str, str], flow_env: dict | N
                              cfg.parent / "run.json", args.timeout)
         out["flow"]["persisted_mb"] = round(_folder_bytes(results) / 2**20, 1)
         # what the persisted results refer to: their frames, in the run's snapshot
-        kept = cfg.parent / "out" / "snapshots" / "results"
+        kept = Path(load_config(cfg, {}).snapshot_location) / RESULTS
         out["flow"]["kept_in_snapshot_mb"] = round(_folder_bytes(kept) / 2**20, 1)
     cfg = TMP / f"{scale}-{db}-direct" / "sop.yaml"
     out["ratios"] = {}

@@ -76,15 +76,21 @@ def staged_as_of(frames: Mapping[str, pd.DataFrame], period: str) -> dict[str, p
     """Every dataset cast to its contract types, fact rows dated up to the end of `period`,
     order lines with their status at the period end (`orders_as_of`)."""
     out = {name: staged(frame, name) for name, frame in frames.items()}
-    if "sales_orders" in out and "shipments" in out:
-        out["sales_orders"] = orders_as_of(out["sales_orders"], out["shipments"], period)
-    return {name: as_of(frame, name, period) for name, frame in out.items()}
+    return {name: _at_period_end(out, name, period) for name in out}
 
 
 def staged_dataset(frames: Mapping[str, pd.DataFrame], name: str, period: str) -> pd.DataFrame:
     """`staged_as_of(frames, period)[name]` alone (what a resumed run computes again when it
     is first asked for one dataset of a stage it persisted as a recipe)."""
-    out = staged(frames[name], name)
-    if name == "sales_orders" and "shipments" in frames:
-        out = orders_as_of(out, staged(frames["shipments"], "shipments"), period)
-    return as_of(out, name, period)
+    needed = [n for n in frames if n == name or (name, n) == ("sales_orders", "shipments")]
+    return _at_period_end({n: staged(frames[n], n) for n in needed}, name, period)
+
+
+def _at_period_end(staged_frames: Mapping[str, pd.DataFrame], name: str,
+                   period: str) -> pd.DataFrame:
+    """Dataset `name` of `staged_frames` as of the end of `period`: fact rows dated up to it,
+    order lines with the status they had then (given the shipments)."""
+    frame = staged_frames[name]
+    if name == "sales_orders" and "shipments" in staged_frames:
+        frame = orders_as_of(frame, staged_frames["shipments"], period)
+    return as_of(frame, name, period)
