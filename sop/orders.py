@@ -11,6 +11,7 @@ shipped then; otherwise it was closed without (recorded) shipments and is not ow
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -36,40 +37,63 @@ def open_order_lines(data: Mapping[str, pd.DataFrame], end: pd.Timestamp) -> pd.
                       lambda: _open_order_lines(*frames, end))
 
 
-def _line_keys(so: pd.DataFrame, sh: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Integer stand-ins for the order book's keys, the same for every date asked of one
-    run's frames: each order line's and each shipment's (order_id, sku) pair (-1 when either
-    is missing), and each order line's order_id rank in sorted order (missing ones last)."""
+class _Book(NamedTuple):
+    """What the order book needs of one run's frames whatever the date: the (order_id, sku)
+    pair of each line and shipment as a number from 0 to `pairs` - 1 (-1 when either is
+    missing), the lines' positions in (order_id, line_no) order (missing order ids last,
+    ties as given), which lines count as demand, and the order and ship dates."""
+    pairs: int
+    so_pair: np.ndarray
+    sh_pair: np.ndarray
+    order: np.ndarray
+    demand: np.ndarray
+    order_date: np.ndarray
+    ship_date: np.ndarray
+
+
+def _book(so: pd.DataFrame, sh: pd.DataFrame) -> _Book:
     orders = pd.concat([so["order_id"], sh["order_id"]], ignore_index=True).to_numpy()
     skus = pd.concat([so["sku"], sh["sku"]], ignore_index=True).to_numpy()
     o, o_names = pd.factorize(orders, sort=True)  # codes in the order sort_values gives
     k, k_names = pd.factorize(skus)
     pair = np.where((o < 0) | (k < 0), -1, o.astype(np.int64) * max(len(k_names), 1) + k)
+    dense, known = np.full(len(pair), -1, dtype=np.int64), pair >= 0
+    dense[known], pairs = pd.factorize(pair[known])
     rank = np.where(o < 0, len(o_names), o)[:len(so)]
-    return pair[:len(so)], pair[len(so):], rank
+    ranked = pd.DataFrame({"rank": rank, "line_no": so["line_no"].to_numpy()})
+    order = ranked.sort_values(["rank", "line_no"], kind="stable").index.to_numpy()
+    return _Book(len(pairs), dense[:len(so)], dense[len(so):], order,
+                 counts_as_demand(so["status"]), pd.to_datetime(so["order_date"]).to_numpy(),
+                 pd.to_datetime(sh["ship_date"]).to_numpy())
+
+
+def _pairs(codes: np.ndarray, pairs: int) -> pd.Categorical:
+    """Pair numbers as a grouping pandas takes as they are (no hashing): -1 is missing."""
+    return pd.Categorical.from_codes(codes, categories=pd.RangeIndex(pairs))
 
 
 def _open_order_lines(so: pd.DataFrame, sh: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
     """The order book at `end`. Shipments are matched to the lines of their (order, sku) in
     line order: a line's shipped qty is what its pair shipped before `end` beyond the lines
-    before it. Keys are compared as integers (sop.memo keeps them for the run's frames)."""
-    so_pair, sh_pair, rank = remembered("line-keys", (so, sh), None,
-                                        lambda: _line_keys(so, sh))
-    keep = ((pd.to_datetime(so["order_date"]) < end) & counts_as_demand(so["status"])).to_numpy()
+    before it. Keys are compared as integers, and what does not depend on `end` is worked
+    out once for a run's frames (sop.memo)."""
+    book = remembered("book", (so, sh), None, lambda: _book(so, sh))
+    end64 = np.datetime64(pd.Timestamp(end).as_unit("ns"))
+    keep = (book.order_date < end64) & book.demand
     if not keep.any():
         return pd.DataFrame(columns=list(LINE_COLUMNS))
-    ship_date = pd.to_datetime(sh["ship_date"])
-    early = (ship_date < end).to_numpy() & (sh_pair >= 0)
-    shipped = sh["qty"][early].groupby(sh_pair[early], sort=False).sum()
-    later = set(sh.loc[ship_date >= end, "order_id"])
-    where = np.flatnonzero(keep)
-    ranked = pd.DataFrame({"rank": rank[where], "line_no": so["line_no"].to_numpy()[where]})
-    rows = where[ranked.sort_values(["rank", "line_no"], kind="stable").index.to_numpy()]
-    pair = pd.Series(so_pair[rows]).where(lambda v: v >= 0).to_numpy()  # NaN: as a merge
+    early = (book.ship_date < end64) & (book.sh_pair >= 0)
+    shipped = sh["qty"][early].groupby(_pairs(book.sh_pair[early], book.pairs), observed=False,
+                                        sort=True).sum().to_numpy()  # 0 where none shipped
+    later = set(sh.loc[book.ship_date >= end64, "order_id"])
+    rows = book.order[keep[book.order]]
+    keys = book.so_pair[rows]
     qty = pd.Series(so["qty"].to_numpy()[rows])
     filled = qty.fillna(0.0).to_numpy()
-    total = shipped.reindex(pair).fillna(0.0).to_numpy()
-    before = qty.groupby(pair).cumsum().fillna(0.0).to_numpy() - filled
+    total = np.where(keys >= 0, shipped[np.maximum(keys, 0)] if len(shipped) else 0.0, 0.0)
+    # a line without a pair has no line before it (NaN, as a merge leaves it)
+    ahead = qty.groupby(_pairs(keys, book.pairs), observed=True).cumsum()
+    before = ahead.fillna(0.0).to_numpy() - filled
     shipped_qty = np.minimum(pd.Series(total - before).clip(lower=0).to_numpy(), filled)
     open_qty = pd.Series(filled - shipped_qty).clip(lower=0).to_numpy()
     owed = open_qty > 0  # only these can be open: their status is read, not every line's

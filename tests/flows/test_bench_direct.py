@@ -18,9 +18,15 @@ from flows.monthly import monthly_cycle
 from sop.config import load_config
 from tests.flows.conftest import END, TODAY, write_config
 from tests.flows.fingerprint import PLAN_TABLES as TABLES
-from tests.flows.fingerprint import cycle_fingerprint
+from tests.flows.fingerprint import (
+    packet_hashes,
+    plan_row_differences,
+    plan_rows,
+    save_plan_rows,
+)
 
 GOLDEN = Path(__file__).parent / "golden" / "demo_cycle.json"
+GOLDEN_ROWS = Path(__file__).parent / "golden" / "plan_rows"
 
 VOLATILE = {"run_id", "updated_at"}
 
@@ -55,9 +61,12 @@ def test_direct_cycle_stores_what_the_flow_stores(tmp_path, demo_erp):
         assert (tmp_path / "flow" / page).read_text() == (tmp_path / "direct" / page).read_text()
     # what the demo cycle's packets and plan rows were before the data plane changed how
     # they are computed (tests/flows/fingerprint.py says how to renew it on purpose)
-    seen = cycle_fingerprint(tmp_path / "flow", END)
-    assert cycle_fingerprint(tmp_path / "direct", END) == seen
+    seen = packet_hashes(tmp_path / "flow", END)
+    assert packet_hashes(tmp_path / "direct", END) == seen
+    rows = plan_rows(tmp_path / "flow")
     if os.environ.get("SOP_UPDATE_GOLDEN"):
         GOLDEN.write_text(json.dumps(seen, indent=1, sort_keys=True) + "\n")
+        save_plan_rows(rows, GOLDEN_ROWS)
     kept = json.loads(GOLDEN.read_text())
-    assert {k: v for k, v in seen.items() if kept.get(k) != v} == {}, "outputs changed"
+    assert {k: v for k, v in seen.items() if kept.get(k) != v} == {}, "packets changed"
+    assert plan_row_differences(rows, GOLDEN_ROWS) == {}, "plan rows changed"

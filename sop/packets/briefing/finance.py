@@ -9,6 +9,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from sop.memo import remembered
 from sop.orders import credit_exposure_at, invoice_balances, open_order_lines
 from sop.packets.briefing.common import (
     CURRENCY,
@@ -56,17 +57,25 @@ def order_backlog(data: Mapping[str, pd.DataFrame], w: Window) -> pd.DataFrame:
     return total_row(g, "age")
 
 
-def order_to_ship_days(data: Mapping[str, pd.DataFrame], w: Window) -> pd.DataFrame:
-    """Days from order date to ship date for shipment lines shipped in the period month and
-    YTD: lines, median, 90th percentile and mean."""
-    sh = dataset(data, "shipments")
-    so = dataset(data, "sales_orders")
+def _ship_days(so: pd.DataFrame, sh: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each shipment line's ship date, and the days from its order's first order date to it
+    (NaN when the order is unknown)."""
     ordered = so.groupby("order_id")["order_date"].min()
     ship = pd.to_datetime(sh["ship_date"])
     days = (ship - pd.to_datetime(sh["order_id"].map(ordered))).dt.days
+    return ship.to_numpy(), days.to_numpy(dtype=float)
+
+
+def order_to_ship_days(data: Mapping[str, pd.DataFrame], w: Window) -> pd.DataFrame:
+    """Days from order date to ship date for shipment lines shipped in the period month and
+    YTD: lines, median, 90th percentile and mean."""
+    frames = (dataset(data, "sales_orders"), dataset(data, "shipments"))
+    ship, days = remembered("ship-days", frames, None, lambda: _ship_days(*frames))
     rows = []
+    end = np.datetime64(w.end.as_unit("ns"))
     for label, start in ((f"Month {w.period}", w.start), (f"YTD {w.ytd_label}", w.year_start)):
-        d = days[(ship >= start) & (ship < w.end) & days.notna() & (days >= 0)]
+        d = pd.Series(days[(ship >= np.datetime64(start.as_unit("ns"))) & (ship < end)
+                           & ~np.isnan(days) & (days >= 0)])
         rows.append({"horizon": label, "lines": len(d),
                      "median": d.median() if len(d) else None,
                      "p90": d.quantile(0.9) if len(d) else None,

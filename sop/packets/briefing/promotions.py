@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from sop.analytics import distinct_values, queried
 from sop.contracts import counts_as_demand
 from sop.memo import remembered
 from sop.packets.briefing.common import Window, dataset, number, pct_change, total_row
@@ -17,21 +18,64 @@ ANY = frozenset({"", "all", "*", "any", "global", "total"})
 BASELINE_DAYS = 90
 
 
-def _orders(data: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-    """Non-cancelled order lines with their category, region and value."""
+def _scoped_masters(data: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Each product's category (lower-cased, for matching promotions' scopes) and unit cost,
+    each customer's region (lower-cased): the first row of a key, as a map would take it."""
+    products = dataset(data, "products").drop_duplicates("sku")
+    customers = dataset(data, "customers").drop_duplicates("customer_id")
+    return {"products": pd.DataFrame({"sku": products["sku"], "unit_cost": products["unit_cost"],
+                                      "_category": _lowered(products["category"])}),
+            "customers": pd.DataFrame({"customer_id": customers["customer_id"],
+                                       "_region": _lowered(customers["region"])})}
+
+
+def _lowered(values: pd.Series) -> pd.Series:
+    return pd.Series(values.astype("string").str.lower().fillna("").to_numpy(dtype=object),
+                     index=values.index)
+
+
+# Non-cancelled order lines with their scope (lower-cased category and region), value and cost.
+_LINES = """
+SELECT so.order_date, so.qty, so.promo_id, so.qty * so.unit_price AS value,
+       so.qty * coalesce(p.unit_cost, 0) AS cost,
+       coalesce(p._category, '') AS _category, coalesce(c._region, '') AS _region
+FROM so
+LEFT JOIN statuses s ON so.status = s.status
+LEFT JOIN products p ON so.sku = p.sku
+LEFT JOIN customers c ON so.customer_id = c.customer_id
+WHERE coalesce(s.demand, true)"""
+# Units per order date x category x region (all, and untagged for the baseline).
+_DAILY = """
+SELECT order_date, _category, _region, coalesce(fsum(qty), 0) AS qty,
+       coalesce(fsum(CASE WHEN promo_id IS NULL THEN qty ELSE 0 END), 0) AS _untagged,
+       coalesce(fsum(value), 0) AS value, coalesce(fsum(cost), 0) AS cost
+FROM lines WHERE order_date IS NOT NULL GROUP BY ALL"""
+# Promo-tagged units and revenue per promotion, through the period's last day.
+_TAGGED = """
+SELECT promo_id, coalesce(fsum(qty), 0) AS qty, coalesce(fsum(value), 0) AS value
+FROM lines WHERE promo_id IS NOT NULL AND order_date <= TIMESTAMP '{last_day}'
+GROUP BY promo_id"""
+_FIRST = "SELECT min(order_date) AS first FROM lines"
+
+
+def _order_sums(data: Mapping[str, pd.DataFrame], last_day: pd.Timestamp
+                ) -> tuple[pd.DataFrame, pd.DataFrame, pd.Timestamp]:
+    """The order lines added up once by the analytical engine, so that each promotion reads
+    sums, not every order line: daily units, value and cost by scope, tagged units and
+    revenue per promotion (index promo_id), and the first order date."""
     so = dataset(data, "sales_orders")
-    so = so.loc[counts_as_demand(so["status"]), ["order_date", "customer_id", "sku", "qty",
-                                                 "unit_price", "promo_id"]]
-    products, customers = dataset(data, "products"), dataset(data, "customers")
-    cat = products.drop_duplicates("sku").set_index("sku")["category"]
-    cost = products.drop_duplicates("sku").set_index("sku")["unit_cost"]
-    reg = customers.drop_duplicates("customer_id").set_index("customer_id")["region"]
-    out = so.assign(order_date=pd.to_datetime(so["order_date"]), category=so["sku"].map(cat),
-                    region=so["customer_id"].map(reg), value=so["qty"] * so["unit_price"],
-                    cost=so["qty"] * so["sku"].map(cost).fillna(0.0))
-    for col in ("category", "region"):  # lower-cased once, for matching promotions' scopes
-        out[f"_{col}"] = out[col].astype("string").str.lower().fillna("").to_numpy(dtype=object)
-    return out
+    so = pd.DataFrame({c: pd.to_datetime(so[c]) if c == "order_date" else so[c] for c in (
+        "order_date", "customer_id", "sku", "qty", "unit_price", "status", "promo_id")},
+        copy=False)
+    statuses = distinct_values(so, "status")
+    tables = {"so": so, "statuses": pd.DataFrame({"status": statuses,
+                                                  "demand": counts_as_demand(statuses)}),
+              **_scoped_masters(data)}
+    out = queried(tables, {"daily": _DAILY, "first": _FIRST,
+                           "tagged": _TAGGED.format(last_day=pd.Timestamp(last_day))},
+                  views={"lines": _LINES})
+    daily = out["daily"].astype({"order_date": "datetime64[ns]"})
+    return daily, out["tagged"].set_index("promo_id"), pd.Timestamp(out["first"]["first"].iloc[0])
 
 
 def _scope(orders: pd.DataFrame, promo: pd.Series) -> pd.Series:
@@ -68,16 +112,7 @@ def _promotion_results(data: Mapping[str, pd.DataFrame], w: Window) -> pd.DataFr
     promos = promos[(promos["start_date"] <= w.last_day) & (promos["end_date"] >= w.year_start)]
     if promos.empty:
         return pd.DataFrame(columns=["promo_id", "name"])
-    orders = _orders(data)
-    first_order = orders["order_date"].min()
-    # Order lines added up once, so that each promotion reads sums, not every order line:
-    # units per order date x category x region (all, and untagged for the baseline), and
-    # promo-tagged units and revenue per promotion.
-    daily = orders.assign(_untagged=orders["qty"].where(orders["promo_id"].isna(), 0)).groupby(
-        ["order_date", "_category", "_region"], as_index=False, sort=False, dropna=False)[
-        ["qty", "_untagged", "value", "cost"]].sum()
-    tagged_sums = orders[orders["order_date"] <= w.last_day].groupby("promo_id")[
-        ["qty", "value"]].sum()
+    daily, tagged_sums, first_order = _order_sums(data, w.last_day)
     rows = []
     for _, p in promos.sort_values("start_date").iterrows():
         stop = min(p["end_date"], w.last_day)
