@@ -74,7 +74,8 @@ def _order_sums(data: Mapping[str, pd.DataFrame], last_day: pd.Timestamp
     out = queried(tables, {"daily": _DAILY, "first": _FIRST,
                            "tagged": _TAGGED.format(last_day=pd.Timestamp(last_day))},
                   views={"lines": _LINES})
-    daily = out["daily"].astype({"order_date": "datetime64[ns]"})
+    daily = out["daily"].astype({"order_date": "datetime64[ns]", "_category": "category",
+                                 "_region": "category"})  # a scope compares codes
     return daily, out["tagged"].set_index("promo_id"), pd.Timestamp(out["first"]["first"].iloc[0])
 
 
